@@ -73,9 +73,8 @@ public class IdxTests
 
         var e = Assert.Throws<InvalidDataException>(() => Idx.Read(path, expectedRank: 3));
 
-        string name = gzip ? "train-images-idx3-ubyte.gz (after gzip decompression)" : "train-images-idx3-ubyte.gz";
         Assert.Equal(
-            $"{name}: expected IDX magic 0x00000803 (unsigned bytes, 3 dimensions) but found 0x00000801 (unsigned bytes, 1 dimension).",
+            "train-images-idx3-ubyte.gz: expected IDX magic 0x00000803 (unsigned bytes, 3 dimensions) but found 0x00000801 (unsigned bytes, 1 dimension).",
             e.Message);
     }
 
@@ -168,7 +167,7 @@ public class IdxTests
         stream.Position = 0;
         var e = Assert.Throws<InvalidDataException>(() => Idx.Read(stream, "labels", 1));
         Assert.Equal(
-            "labels: expected exactly 3 bytes of data (3) after the 8-byte header but more follow; the header and the data disagree.",
+            "labels: expected exactly 3 bytes of data after the 8-byte header but more follow; the header and the data disagree.",
             e.Message);
     }
 

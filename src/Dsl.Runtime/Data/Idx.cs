@@ -54,7 +54,7 @@ public static class Idx
             using var gzip = new GZipStream(replay, CompressionMode.Decompress);
             Span<byte> inner = stackalloc byte[MagicLength];
             int innerGot = ReadUpTo(gzip, inner, name);
-            return ReadAfterMagic(gzip, inner[..innerGot], name + " (after gzip decompression)", expectedRank);
+            return ReadAfterMagic(gzip, inner[..innerGot], name, expectedRank);
         }
         return ReadAfterMagic(stream, start[..got], name, expectedRank);
     }
@@ -92,13 +92,14 @@ public static class Idx
         var data = new byte[total];
         int dataGot = ReadUpTo(stream, data, name);
         long headerBytes = MagicLength + header.Length;
+        string shape = dims.Length > 1 ? $" ({string.Join(" × ", dims)})" : "";
         if (dataGot < total)
             throw new InvalidDataException(
-                $"{name}: expected {total} bytes of data ({string.Join(" × ", dims)}) after the {headerBytes}-byte header but the file ends after {dataGot}; it is probably truncated.");
+                $"{name}: expected {total} bytes of data{shape} after the {headerBytes}-byte header but the file ends after {dataGot}; it is probably truncated.");
         Span<byte> probe = stackalloc byte[1];
         if (ReadUpTo(stream, probe, name) != 0)
             throw new InvalidDataException(
-                $"{name}: expected exactly {total} bytes of data ({string.Join(" × ", dims)}) after the {headerBytes}-byte header but more follow; the header and the data disagree.");
+                $"{name}: expected exactly {total} bytes of data{shape} after the {headerBytes}-byte header but more follow; the header and the data disagree.");
         return new IdxArray(dims, data);
     }
 

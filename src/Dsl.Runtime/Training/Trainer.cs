@@ -36,8 +36,9 @@ public sealed record TrainOptions
     /// </summary>
     public int TrainAccuracyExamples { get; init; } = 10_000;
 
-    /// <summary>Examples per forward pass when evaluating.</summary>
-    public int EvaluationBatchSize { get; init; } = 1000;
+    /// <summary>Examples per forward pass when evaluating; 0 (the default) uses <see cref="BatchSize"/>, so that the
+    /// network's activation arena, sized for the largest batch it has seen, does not grow beyond what training needs.</summary>
+    public int EvaluationBatchSize { get; init; }
 }
 
 /// <summary>Accuracy and mean softmax cross-entropy of a network on a data set.</summary>
@@ -77,11 +78,11 @@ public sealed record TrainResult(
 public static class Trainer
 {
     /// <summary>Fraction of <paramref name="data"/> that <paramref name="net"/> classifies correctly (inference mode).</summary>
-    public static float Accuracy(INetwork net, Dataset data, int batchSize = 1000) => Evaluate(net, data, batchSize).Accuracy;
+    public static float Accuracy(INetwork net, Dataset data, int batchSize = 256) => Evaluate(net, data, batchSize).Accuracy;
 
     /// <summary>Accuracy and mean softmax cross-entropy of <paramref name="net"/> on <paramref name="data"/>, in chunks of
     /// <paramref name="batchSize"/> examples.</summary>
-    public static Evaluation Evaluate(INetwork net, Dataset data, int batchSize = 1000) => Evaluate(net, data, data.Count, batchSize);
+    public static Evaluation Evaluate(INetwork net, Dataset data, int batchSize = 256) => Evaluate(net, data, data.Count, batchSize);
 
     /// <summary>Like <see cref="Evaluate(INetwork, Dataset, int)"/> on the first <paramref name="count"/> examples only.</summary>
     public static Evaluation Evaluate(INetwork net, Dataset data, int count, int batchSize)
@@ -143,6 +144,9 @@ public static class Trainer
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Patience);
         ArgumentOutOfRangeException.ThrowIfNegative(options.ProgressReportsPerEpoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.TrainAccuracyExamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EvaluationBatchSize);
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         CheckCompatible(net, train);
         CheckCompatible(net, test);
         if (validation is not null) CheckCompatible(net, validation);
@@ -154,6 +158,7 @@ public static class Trainer
         int trainAccuracyCount = Math.Min(options.TrainAccuracyExamples, train.Count);
         int epochExamples = batches.ExamplesPerEpoch;
         int countWidth = epochExamples.ToString(CultureInfo.InvariantCulture).Length;
+        int evaluationBatch = options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize;
 
         var history = new List<EpochResult>();
         bool stoppedEarly = false, diverged = false;
@@ -190,10 +195,10 @@ public static class Trainer
 
             long evaluationStarted = Stopwatch.GetTimestamp();
             float trainAccuracy = trainAccuracyCount > 0
-                ? Evaluate(net, train, trainAccuracyCount, options.EvaluationBatchSize).Accuracy
+                ? Evaluate(net, train, trainAccuracyCount, evaluationBatch).Accuracy
                 : float.NaN;
-            float validationAccuracy = validation is not null ? Evaluate(net, validation, options.EvaluationBatchSize).Accuracy : float.NaN;
-            var testEvaluation = Evaluate(net, test, options.EvaluationBatchSize);
+            float validationAccuracy = validation is not null ? Evaluate(net, validation, evaluationBatch).Accuracy : float.NaN;
+            var testEvaluation = Evaluate(net, test, evaluationBatch);
             double evaluationSeconds = Stopwatch.GetElapsedTime(evaluationStarted).TotalSeconds;
 
             var result = new EpochResult(epoch, (float)(lossSum / seen), trainAccuracy, validationAccuracy,
@@ -229,7 +234,7 @@ public static class Trainer
         }
         else if (diverged)
         {
-            finalTestAccuracy = Evaluate(net, test, options.EvaluationBatchSize).Accuracy;
+            finalTestAccuracy = Evaluate(net, test, evaluationBatch).Accuracy;
         }
 
         int bestTestEpoch = 0;
