@@ -4,7 +4,8 @@ using Dsl.Runtime;
 using Dsl.Train;
 
 // The main job: train one of the zoo's generated networks on Fashion-MNIST and report its test accuracy.
-// Exit codes: 0 success, 1 training failed (corrupt data, diverged), 2 bad command line or data set not found.
+// Exit codes: 0 success, 1 training failed (corrupt data, diverged), 2 bad command line or data set not found,
+// 130 interrupted by Ctrl+C (after reporting the accuracy reached).
 
 CommandLine options;
 try
@@ -74,17 +75,29 @@ try
         $"batch {trainOptions.BatchSize}, {trainOptions.Epochs} epochs{(options.Patience > 0 ? $" (patience {options.Patience})" : "")}, " +
         $"seed {options.Seed}, {Parallelism.MaxDegree} thread(s)"));
 
+    // The first Ctrl+C ends training after the current step and still reports the test accuracy; a second one kills the process.
+    var interrupt = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        if (interrupt.IsCancellationRequested) return;
+        e.Cancel = true;
+        interrupt.Cancel();
+    };
+
     long started = Stopwatch.GetTimestamp();
-    var result = Trainer.Fit(net, train, test, sgd, trainOptions, Console.Out, validation);
+    var result = Trainer.Fit(net, train, test, sgd, trainOptions, Console.Out, validation, interrupt.Token);
     double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-    double trainSeconds = result.History.Sum(h => h.TrainSeconds);
-    long examples = result.History.Sum(h => (long)(h.ExamplesPerSecond * h.TrainSeconds));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{result.History.Count} epoch(s) in {seconds:F1} s ({trainSeconds:F1} s training, {Trainer.FormatRate(examples / trainSeconds)}); " +
-        $"best test accuracy {result.BestTestAccuracy:F4} at epoch {result.BestTestEpoch}"));
+    if (result.History.Count > 0)
+    {
+        double trainSeconds = result.History.Sum(h => h.TrainSeconds);
+        long examples = result.History.Sum(h => (long)Math.Round(h.ExamplesPerSecond * h.TrainSeconds));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.History.Count} epoch(s) in {seconds:F1} s ({trainSeconds:F1} s training, {Trainer.FormatRate(examples / trainSeconds)}); " +
+            $"best test accuracy {result.BestTestAccuracy:F4} at epoch {result.BestTestEpoch}"));
+    }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {result.FinalTestAccuracy:F4}"));
-    return result.Diverged ? 1 : 0;
+    return result.Diverged ? 1 : result.Cancelled ? 130 : 0;
 }
 catch (UsageException e)
 {

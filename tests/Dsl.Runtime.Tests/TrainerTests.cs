@@ -146,6 +146,44 @@ public class TrainerTests
         Assert.Contains("training diverged; try a smaller learning rate", log.ToString());
     }
 
+    [Fact]
+    public void CancellationStopsAfterTheCurrentStep()
+    {
+        var train = Clusters(1000, features: 5, classes: 3, seed: 1);
+        var test = Clusters(200, features: 5, classes: 3, seed: 2);
+        var net = new CancellingNetwork(5, 3, cancelAtStep: 15);
+
+        var result = Trainer.Fit(net, train, test, new PlainSgd(0.1f), new TrainOptions { Epochs = 5, BatchSize = 100 },
+            cancellation: net.Token);
+
+        Assert.True(result.Cancelled);
+        Assert.Equal(15, net.Steps);
+        Assert.Single(result.History); // epoch 1 finished at step 10; epoch 2 was cut short
+        Assert.Equal(Trainer.Accuracy(net, test), result.FinalTestAccuracy);
+    }
+
+    private sealed class CancellingNetwork(int inputs, int classes, int cancelAtStep) : INetwork
+    {
+        private readonly SoftmaxRegression _inner = new(inputs, classes);
+        private readonly CancellationTokenSource _source = new();
+        public CancellationToken Token => _source.Token;
+        public int Steps => _inner.Steps;
+        public int InputSize => _inner.InputSize;
+        public int OutputSize => _inner.OutputSize;
+        public Span<float> Parameters => _inner.Parameters;
+        public Span<float> Gradients => _inner.Gradients;
+        public IReadOnlyList<ParameterInfo> ParameterInfos => _inner.ParameterInfos;
+        public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input) => _inner.Forward(input);
+        public float ComputeGradients(ReadOnlySpan<float> input, ReadOnlySpan<int> labels) => _inner.ComputeGradients(input, labels);
+
+        public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, Optimizer optimizer)
+        {
+            float loss = _inner.TrainStep(input, labels, optimizer);
+            if (_inner.Steps == cancelAtStep) _source.Cancel();
+            return loss;
+        }
+    }
+
     [Theory]
     [InlineData(850.0, "850 ex/s")]
     [InlineData(4123.0, "4.1k ex/s")]

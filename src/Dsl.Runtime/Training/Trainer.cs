@@ -65,6 +65,7 @@ public sealed record EpochResult(
 /// <param name="StoppedEarly">Whether early stopping ended training before the last epoch.</param>
 /// <param name="RestoredEpoch">Epoch whose parameters were put back, or 0 if the network keeps its last parameters.</param>
 /// <param name="Diverged">Whether training stopped because the loss became NaN or infinite.</param>
+/// <param name="Cancelled">Whether training stopped because the cancellation token was signalled.</param>
 public sealed record TrainResult(
     IReadOnlyList<EpochResult> History,
     float BestTestAccuracy,
@@ -72,7 +73,8 @@ public sealed record TrainResult(
     float FinalTestAccuracy,
     bool StoppedEarly,
     int RestoredEpoch,
-    bool Diverged);
+    bool Diverged,
+    bool Cancelled = false);
 
 /// <summary>A plain training loop for any <see cref="INetwork"/> classifier: minibatch SGD epochs, evaluation, early stopping.</summary>
 public static class Trainer
@@ -132,9 +134,10 @@ public static class Trainer
     /// <paramref name="validation"/>, if given) after each epoch. Writes progress to <paramref name="log"/>.
     /// </summary>
     /// <remarks>Early stopping (<see cref="TrainOptions.Patience"/>) monitors validation accuracy when a validation set is given,
-    /// otherwise test accuracy, as the D2L book's plots do.</remarks>
+    /// otherwise test accuracy, as the D2L book's plots do. Signalling <paramref name="cancellation"/> stops training after the
+    /// current step; the unfinished epoch is not recorded, and the result describes the parameters as they are.</remarks>
     public static TrainResult Fit(INetwork net, Dataset train, Dataset test, Optimizer optimizer, TrainOptions options,
-        TextWriter? log = null, Dataset? validation = null)
+        TextWriter? log = null, Dataset? validation = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(train);
@@ -161,7 +164,7 @@ public static class Trainer
         int evaluationBatch = options.EvaluationBatchSize > 0 ? options.EvaluationBatchSize : options.BatchSize;
 
         var history = new List<EpochResult>();
-        bool stoppedEarly = false, diverged = false;
+        bool stoppedEarly = false, diverged = false, cancelled = false;
         for (int epoch = 1; epoch <= options.Epochs && !stoppedEarly; epoch++)
         {
             long started = Stopwatch.GetTimestamp();
@@ -180,6 +183,12 @@ public static class Trainer
                 }
                 lossSum += (double)loss * n;
                 seen += n;
+                if (cancellation.IsCancellationRequested)
+                {
+                    log.WriteLine($"epoch {epoch}  [{seen.ToString(CultureInfo.InvariantCulture).PadLeft(countWidth)}/{epochExamples}]  cancelled");
+                    cancelled = true;
+                    break;
+                }
                 // Report at each fifth (by default) of the epoch, but not at its very end, which the epoch line covers.
                 if (options.ProgressReportsPerEpoch > 0 && seen < epochExamples
                     && seen >= NextReportAt(epochExamples, reportsDone, options.ProgressReportsPerEpoch))
@@ -190,7 +199,7 @@ public static class Trainer
                         $"epoch {epoch}  [{seen.ToString(CultureInfo.InvariantCulture).PadLeft(countWidth)}/{epochExamples}]  loss {lossSum / seen:F4}  {FormatRate(seen / seconds)}"));
                 }
             }
-            if (diverged) break;
+            if (diverged || cancelled) break;
             double trainSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
             long evaluationStarted = Stopwatch.GetTimestamp();
@@ -225,14 +234,15 @@ public static class Trainer
 
         int restoredEpoch = 0;
         float finalTestAccuracy = history.Count > 0 ? history[^1].TestAccuracy : float.NaN;
-        if (bestParameters is not null && stopper!.BestEpoch > 0 && (diverged || stopper.BestEpoch != history.Count))
+        bool interrupted = diverged || cancelled;
+        if (bestParameters is not null && stopper!.BestEpoch > 0 && (interrupted || stopper.BestEpoch != history.Count))
         {
             bestParameters.CopyTo(net.Parameters);
             restoredEpoch = stopper.BestEpoch;
             finalTestAccuracy = history[restoredEpoch - 1].TestAccuracy;
             log.WriteLine($"restored the parameters of epoch {restoredEpoch}");
         }
-        else if (diverged)
+        else if (interrupted)
         {
             finalTestAccuracy = Evaluate(net, test, evaluationBatch).Accuracy;
         }
@@ -243,7 +253,7 @@ public static class Trainer
         {
             if (bestTestEpoch == 0 || h.TestAccuracy > bestTest) { bestTest = h.TestAccuracy; bestTestEpoch = h.Epoch; }
         }
-        return new TrainResult(history, bestTest, bestTestEpoch, finalTestAccuracy, stoppedEarly, restoredEpoch, diverged);
+        return new TrainResult(history, bestTest, bestTestEpoch, finalTestAccuracy, stoppedEarly, restoredEpoch, diverged, cancelled);
     }
 
     private static int NextReportAt(int epochExamples, int reportsDone, int reportsPerEpoch) =>
