@@ -96,6 +96,7 @@ try
             $"{result.History.Count} epoch(s) in {seconds:F1} s ({trainSeconds:F1} s training, {Trainer.FormatRate(examples / trainSeconds)}); " +
             $"best test accuracy {result.BestTestAccuracy:F4} at epoch {result.BestTestEpoch}"));
     }
+    if (!result.Diverged) Console.WriteLine(PerClassReport.Format(net, test, trainOptions.BatchSize));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {result.FinalTestAccuracy:F4}"));
     return result.Diverged ? 1 : result.Cancelled ? 130 : 0;
 }
