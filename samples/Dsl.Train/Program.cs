@@ -56,12 +56,10 @@ try
         $"Fashion-MNIST from {directory} in {loadSeconds:F1} s: {train.Count} training{(validation is null ? "" : $", {validation.Count} validation")}, {test.Count} test examples"));
 
     var net = model.Create(options.Seed);
-    var settings = model.Defaults with
-    {
-        LearningRate = options.LearningRate ?? model.Defaults.LearningRate,
-        Momentum = options.Momentum ?? model.Defaults.Momentum,
-        WeightDecay = options.WeightDecay ?? model.Defaults.WeightDecay,
-    };
+    var settings = new SgdSettings(
+        options.LearningRate ?? model.Defaults.LearningRate,
+        options.Momentum ?? model.Defaults.Momentum,
+        options.WeightDecay ?? model.Defaults.WeightDecay);
     var sgd = new Sgd(settings.LearningRate, settings.Momentum, settings.WeightDecay);
     var trainOptions = new TrainOptions
     {
@@ -72,7 +70,7 @@ try
     };
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"training {model.Name}: SGD lr {settings.LearningRate:0.####} momentum {settings.Momentum:0.####} weight decay {settings.WeightDecay:0.#####}, " +
-        $"batch {trainOptions.BatchSize}, {trainOptions.Epochs} epochs{(options.Patience > 0 ? $" (patience {options.Patience})" : "")}, " +
+        $"batch {trainOptions.BatchSize}, {trainOptions.Epochs} epoch{(trainOptions.Epochs == 1 ? "" : "s")}{(options.Patience > 0 ? $" (patience {options.Patience})" : "")}, " +
         $"seed {options.Seed}, {Parallelism.MaxDegree} thread(s)"));
 
     // The first Ctrl+C ends training after the current step and still reports the test accuracy; a second one kills the process.
