@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Dsl;
 using Dsl.Models;
 using Dsl.Runtime;
 
@@ -17,7 +18,7 @@ public class TrainingStepBenchmarks
     private const int Batch = 256;
     private readonly LeNetModern _lenet = new(seed: 1);
     private readonly LeNetClassic _lenetClassic = new(seed: 1);
-    private readonly Mlp256 _mlp = new(seed: 1);
+    private readonly PeerMlp _mlp = new(seed: 1);
     private readonly Sgd _lenetSgd = new(0.01f, momentum: 0.9f);
     private readonly Sgd _lenetClassicSgd = new(0.01f, momentum: 0.9f);
     private readonly Sgd _mlpSgd = new(0.01f, momentum: 0.9f);
