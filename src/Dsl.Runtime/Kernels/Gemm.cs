@@ -7,8 +7,9 @@ namespace Dsl.Runtime;
 /// <summary>Single-precision matrix multiplication on row-major matrices.</summary>
 /// <remarks>
 /// A packed GEMM in the GotoBLAS/BLIS style. For each block of <c>nc</c> columns and <c>kc</c> depth, B is packed into
-/// contiguous <c>kc×NR</c> micro-panels (L2-resident), then for each <c>MR</c>-row strip of A a <c>kc×MR</c> micro-panel
-/// is packed (L1-resident) and the register-blocked micro-kernel sweeps the B micro-panels. Packing reads either
+/// contiguous <c>kc×NR</c> micro-panels (L2-resident), A is packed <c>MC</c> rows at a time into <c>kc×MR</c>
+/// micro-panels, and the register-blocked micro-kernel sweeps the B micro-panels with each A micro-panel held in L1.
+/// Ragged edges go through a zero-padded full tile and a small copy. Packing reads either
 /// storage order, so the transposed cases cost no extra copy. When A has few rows each B element is used only once or
 /// twice, so packing B would cost more than it saves: the kernel then reads B in place (unless B is transposed).
 /// </remarks>
@@ -18,6 +19,7 @@ public static partial class Gemm
     private const int KC = 256;
     // Columns of a packed B block: KC·NC floats = 512 KiB, half the per-core L2, leaving room for A and C.
     private const int NC = 512;
+    // Rows of A packed at a time (a multiple of both tile heights): bounds the buffer; the A block is read once per strip.
     private const int MC = 480;
     // Below this many rows of A, B is read in place rather than packed (see remarks).
     private const int DirectBMaxRows = 24;
@@ -149,59 +151,65 @@ public static partial class Gemm
                 {
                     int mc = Math.Min(MC, rowEnd - ic);
                     PackA(in job, ic, mc, pc, kc, packedA);
+                    // Each A micro-panel (MR·KC floats) stays in L1 while the B block's micro-panels stream past it from L2.
+                    // (The GotoBLAS order, B micro-panel in L1 and A from L2, measured slower here: with KC small enough
+                    // for a 32-float-wide B panel to fit L1, C is reloaded too often.)
                     float* aPanel = packedA;
                     for (int ir = 0; ir < mc; ir += mr, aPanel += (nint)kc * mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        float* cRow = job.C + (nint)(ic + ir) * ldc + jc;
                         for (int panel = 0; panel * nr < nc; panel++)
-                        {
-                            int jr = panel * nr;
-                            int columns = Math.Min(nr, nc - jr);
-                            float* bPanel;
-                            nint bStride;
-                            if (packB)
-                            {
-                                bPanel = packedB + (nint)panel * kc * nr;
-                                bStride = nr;
-                            }
-                            else if (columns < nr)
-                            {
-                                bPanel = edgeB;
-                                bStride = nr;
-                            }
-                            else
-                            {
-                                bPanel = job.B + (nint)pc * job.LdB + jc + jr;
-                                bStride = job.LdB;
-                            }
-
-                            if (rows == mr && columns == nr)
-                            {
-                                RunMicroKernel(kc, aPanel, bPanel, bStride, cRow + jr, ldc, addToC);
-                            }
-                            else if (UseVector512 && rows <= Mr512 / 2)
-                            {
-                                // A short last strip (common: m = 6 output channels) would waste half the full kernel.
-                                if (rows == Mr512 / 2 && columns == nr)
-                                {
-                                    MicroKernel512Half(kc, aPanel, bPanel, bStride, cRow + jr, ldc, addToC);
-                                }
-                                else
-                                {
-                                    MicroKernel512Half(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
-                                    StoreEdgeTile(tile, nr, cRow + jr, ldc, rows, columns, addToC);
-                                }
-                            }
-                            else
-                            {
-                                RunMicroKernel(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
-                                StoreEdgeTile(tile, nr, cRow + jr, ldc, rows, columns, addToC);
-                            }
-                        }
-                    }
+                            Tile(in job, aPanel, Math.Min(mr, mc - ir), ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, pc, kc, packB, packedB, edgeB, tile, addToC);
                 }
             }
+        }
+    }
+
+    /// <summary>One MR×NR tile of C at rows <paramref name="i0"/>, B micro-panel <paramref name="panel"/> of the current block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Tile(in Job job, float* aPanel, int rows, int i0, int panel, int columns, int jc, int pc, int kc,
+        bool packB, float* packedB, float* edgeB, float* tile, bool addToC)
+    {
+        int mr = MR, nr = NR, ldc = job.N;
+        int jr = panel * nr;
+        float* bPanel;
+        nint bStride;
+        if (packB)
+        {
+            bPanel = packedB + (nint)panel * kc * nr;
+            bStride = nr;
+        }
+        else if (columns < nr)
+        {
+            bPanel = edgeB;
+            bStride = nr;
+        }
+        else
+        {
+            bPanel = job.B + (nint)pc * job.LdB + jc + jr;
+            bStride = job.LdB;
+        }
+
+        float* c = job.C + (nint)i0 * ldc + jc + jr;
+        if (rows == mr && columns == nr)
+        {
+            RunMicroKernel(kc, aPanel, bPanel, bStride, c, ldc, addToC);
+        }
+        else if (UseVector512 && rows <= Mr512 / 2)
+        {
+            // A short last strip (common: m = 6 output channels) would waste half the full kernel.
+            if (rows == Mr512 / 2 && columns == nr)
+            {
+                MicroKernel512Half(kc, aPanel, bPanel, bStride, c, ldc, addToC);
+            }
+            else
+            {
+                MicroKernel512Half(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
+                StoreEdgeTile(tile, nr, c, ldc, rows, columns, addToC);
+            }
+        }
+        else
+        {
+            RunMicroKernel(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
+            StoreEdgeTile(tile, nr, c, ldc, rows, columns, addToC);
         }
     }
 
