@@ -78,7 +78,10 @@ public static partial class Gemm
                 // B disjoint, splitting M makes every part pack all of B, so N is preferred when it is wide enough.
                 job.SplitColumns = n >= m || m < 2 * MR;
                 int units = job.SplitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-                int parts = Math.Min(degree, units);
+                // Large products get two parts per thread: parts are handed out dynamically, so a thread that the OS
+                // preempts (other processes share the cores) then holds up a smaller share; the price is that each
+                // part packs its rows of A again.
+                int parts = Math.Min(units, (long)m * n * k >= 16 * ParallelThreshold ? 2 * degree : degree);
                 if (parts > 1)
                 {
                     job.UnitsPerPart = (units + parts - 1) / parts;

@@ -115,8 +115,8 @@ public static class Parallelism
                 for (int w = 0; w < degree - 1; w++)
                 {
                     Worker worker = workers[w];
-                    // The full fence of Exchange orders the job fields before Busy and Busy before the Sleeping read;
-                    // the worker does the mirror image, so either it sees Busy or we see Sleeping.
+                    // The full fence of Exchange orders the job fields before State and State before the Sleeping read;
+                    // the worker does the mirror image (Sleeping, fence, State), so either it sees the job or we see it asleep.
                     Interlocked.Exchange(ref worker.State, Assigned);
                     if (Volatile.Read(ref worker.Sleeping) == 1) worker.Wake.Set();
                 }
