@@ -260,7 +260,15 @@ public static partial class Gemm
         {
             // A is stored k×m: the MR values of one depth step are contiguous.
             float* src = job.A + (nint)pc * job.LdA + i0;
-            if (rows == mr)
+            if (rows == mr && mr == 12)
+            {
+                for (int p = 0; p < kc; p++, src += job.LdA, dst += mr)
+                {
+                    Vector256.Store(Vector256.Load(src), dst);
+                    Vector128.Store(Vector128.Load(src + 8), dst + 8);
+                }
+            }
+            else if (rows == mr)
             {
                 for (int p = 0; p < kc; p++, src += job.LdA, dst += mr)
                     for (int i = 0; i < mr; i++) dst[i] = src[i];
@@ -277,12 +285,8 @@ public static partial class Gemm
         }
         else
         {
-            // A is stored m×k: walk each row contiguously and scatter with stride MR.
-            for (int i = 0; i < rows; i++)
-            {
-                float* src = job.A + (nint)(i0 + i) * job.LdA + pc;
-                for (int p = 0; p < kc; p++) dst[p * mr + i] = src[p];
-            }
+            // A is stored m×k: each row of the strip becomes a column of the panel.
+            Interleave(job.A + (nint)i0 * job.LdA + pc, job.LdA, rows, kc, dst, mr);
             for (int i = rows; i < mr; i++)
                 for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
         }
@@ -304,11 +308,7 @@ public static partial class Gemm
         {
             // B is stored n×k: each column of op(B) is a contiguous row of B.
             if (columns < nr) new Span<float>(dst, kc * nr).Clear();
-            for (int j = 0; j < columns; j++)
-            {
-                float* src = job.B + (nint)(j0 + j) * job.LdB + pc;
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
-            }
+            Interleave(job.B + (nint)j0 * job.LdB + pc, job.LdB, columns, kc, dst, nr);
         }
         else
         {
@@ -338,6 +338,48 @@ public static partial class Gemm
                     for (; j < nr; j++) dst[j] = 0;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[p·width + r] = src[r·ld + p]</c> for <c>r &lt; rows</c>, <c>p &lt; depth</c>: turns rows of the source into
+    /// interleaved columns of a micro-panel. Done in 4×4 register transposes, which read and write whole vectors,
+    /// because the element-by-element scatter is what dominates packing a transposed operand.
+    /// </summary>
+    private static unsafe void Interleave(float* src, nint ld, int rows, int depth, float* dst, int width)
+    {
+        int r = 0;
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* s0 = src + r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = dst + r;
+                int p = 0;
+                for (; p + 4 <= depth; p += 4, d += 4 * width)
+                {
+                    Vector128<float> r0 = Vector128.Load(s0 + p), r1 = Vector128.Load(s1 + p);
+                    Vector128<float> r2 = Vector128.Load(s2 + p), r3 = Vector128.Load(s3 + p);
+                    Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);
+                    Vector128<float> t2 = Sse.UnpackHigh(r0, r1), t3 = Sse.UnpackHigh(r2, r3);
+                    Vector128.Store(Sse.MoveLowToHigh(t0, t1), d);
+                    Vector128.Store(Sse.MoveHighToLow(t1, t0), d + width);
+                    Vector128.Store(Sse.MoveLowToHigh(t2, t3), d + 2 * width);
+                    Vector128.Store(Sse.MoveHighToLow(t3, t2), d + 3 * width);
+                }
+                for (; p < depth; p++, d += width)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            float* s0 = src + r * ld;
+            for (int p = 0; p < depth; p++) dst[p * width + r] = s0[p];
         }
     }
 
