@@ -9,7 +9,7 @@ public static partial class Gemm
 {
     /// <summary>12×2 Vector512 tile: <c>C[0..12, 0..2·Vector512] (+)= Apanel · Bpanel</c> over <paramref name="kc"/> steps; A groups are 12 floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MicroKernel512(int kc, float* a, float* b, nint bStride, float* c, nint ldc, bool addToC)
+    private static unsafe void MicroKernel512(int kc, float* a0, float* b, nint bStride, float* c, nint ldc, bool addToC)
     {
         Vector512<float> c0_0 = default;
         Vector512<float> c0_1 = default;
@@ -63,49 +63,134 @@ public static partial class Gemm
             Sse.Prefetch0(c + 11 * ldc);
             Sse.Prefetch0(c + 11 * ldc + 16);
         }
-        for (int p = 0; p < kc; p++)
+        Vector512<float> a, b0, b1;
+        float* ap = a0;
+        int p = 0;
+        // Two depth steps per iteration halve the loop overhead between the FMAs.
+        for (; p + 2 <= kc; p += 2)
         {
             if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
-            Vector512<float> b0 = Vector512.Load(b);
-            Vector512<float> b1 = Vector512.Load(b + Vector512<float>.Count);
-            Vector512<float> a0 = Vector512.Create(a[0]);
-            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
-            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
-            Vector512<float> a1 = Vector512.Create(a[1]);
-            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
-            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
-            Vector512<float> a2 = Vector512.Create(a[2]);
-            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
-            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
-            Vector512<float> a3 = Vector512.Create(a[3]);
-            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
-            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
-            Vector512<float> a4 = Vector512.Create(a[4]);
-            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
-            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
-            Vector512<float> a5 = Vector512.Create(a[5]);
-            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
-            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
-            Vector512<float> a6 = Vector512.Create(a[6]);
-            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
-            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
-            Vector512<float> a7 = Vector512.Create(a[7]);
-            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
-            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
-            Vector512<float> a8 = Vector512.Create(a[8]);
-            c8_0 = Vector512.FusedMultiplyAdd(a8, b0, c8_0);
-            c8_1 = Vector512.FusedMultiplyAdd(a8, b1, c8_1);
-            Vector512<float> a9 = Vector512.Create(a[9]);
-            c9_0 = Vector512.FusedMultiplyAdd(a9, b0, c9_0);
-            c9_1 = Vector512.FusedMultiplyAdd(a9, b1, c9_1);
-            Vector512<float> a10 = Vector512.Create(a[10]);
-            c10_0 = Vector512.FusedMultiplyAdd(a10, b0, c10_0);
-            c10_1 = Vector512.FusedMultiplyAdd(a10, b1, c10_1);
-            Vector512<float> a11 = Vector512.Create(a[11]);
-            c11_0 = Vector512.FusedMultiplyAdd(a11, b0, c11_0);
-            c11_1 = Vector512.FusedMultiplyAdd(a11, b1, c11_1);
-            a += 12;
-            b += bStride;
+            b0 = Vector512.Load(b);
+            b1 = Vector512.Load(b + Vector512<float>.Count);
+            a = Vector512.Create(ap[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
+            a = Vector512.Create(ap[6]);
+            c6_0 = Vector512.FusedMultiplyAdd(a, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a, b1, c6_1);
+            a = Vector512.Create(ap[7]);
+            c7_0 = Vector512.FusedMultiplyAdd(a, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a, b1, c7_1);
+            a = Vector512.Create(ap[8]);
+            c8_0 = Vector512.FusedMultiplyAdd(a, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a, b1, c8_1);
+            a = Vector512.Create(ap[9]);
+            c9_0 = Vector512.FusedMultiplyAdd(a, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a, b1, c9_1);
+            a = Vector512.Create(ap[10]);
+            c10_0 = Vector512.FusedMultiplyAdd(a, b0, c10_0);
+            c10_1 = Vector512.FusedMultiplyAdd(a, b1, c10_1);
+            a = Vector512.Create(ap[11]);
+            c11_0 = Vector512.FusedMultiplyAdd(a, b0, c11_0);
+            c11_1 = Vector512.FusedMultiplyAdd(a, b1, c11_1);
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 9 * bStride); Sse.Prefetch0(b + 9 * bStride + 16); }
+            b0 = Vector512.Load(b + bStride);
+            b1 = Vector512.Load(b + bStride + Vector512<float>.Count);
+            a = Vector512.Create(ap[12 + 0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[12 + 1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[12 + 2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[12 + 3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[12 + 4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[12 + 5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
+            a = Vector512.Create(ap[12 + 6]);
+            c6_0 = Vector512.FusedMultiplyAdd(a, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a, b1, c6_1);
+            a = Vector512.Create(ap[12 + 7]);
+            c7_0 = Vector512.FusedMultiplyAdd(a, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a, b1, c7_1);
+            a = Vector512.Create(ap[12 + 8]);
+            c8_0 = Vector512.FusedMultiplyAdd(a, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a, b1, c8_1);
+            a = Vector512.Create(ap[12 + 9]);
+            c9_0 = Vector512.FusedMultiplyAdd(a, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a, b1, c9_1);
+            a = Vector512.Create(ap[12 + 10]);
+            c10_0 = Vector512.FusedMultiplyAdd(a, b0, c10_0);
+            c10_1 = Vector512.FusedMultiplyAdd(a, b1, c10_1);
+            a = Vector512.Create(ap[12 + 11]);
+            c11_0 = Vector512.FusedMultiplyAdd(a, b0, c11_0);
+            c11_1 = Vector512.FusedMultiplyAdd(a, b1, c11_1);
+            ap += 24;
+            b += 2 * bStride;
+        }
+        if (p < kc)
+        {
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
+            b0 = Vector512.Load(b);
+            b1 = Vector512.Load(b + Vector512<float>.Count);
+            a = Vector512.Create(ap[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
+            a = Vector512.Create(ap[6]);
+            c6_0 = Vector512.FusedMultiplyAdd(a, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a, b1, c6_1);
+            a = Vector512.Create(ap[7]);
+            c7_0 = Vector512.FusedMultiplyAdd(a, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a, b1, c7_1);
+            a = Vector512.Create(ap[8]);
+            c8_0 = Vector512.FusedMultiplyAdd(a, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a, b1, c8_1);
+            a = Vector512.Create(ap[9]);
+            c9_0 = Vector512.FusedMultiplyAdd(a, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a, b1, c9_1);
+            a = Vector512.Create(ap[10]);
+            c10_0 = Vector512.FusedMultiplyAdd(a, b0, c10_0);
+            c10_1 = Vector512.FusedMultiplyAdd(a, b1, c10_1);
+            a = Vector512.Create(ap[11]);
+            c11_0 = Vector512.FusedMultiplyAdd(a, b0, c11_0);
+            c11_1 = Vector512.FusedMultiplyAdd(a, b1, c11_1);
         }
         if (addToC)
         {
@@ -165,7 +250,7 @@ public static partial class Gemm
 
     /// <summary>6×2 Vector512 tile: <c>C[0..6, 0..2·Vector512] (+)= Apanel · Bpanel</c> over <paramref name="kc"/> steps; A groups are 12 floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MicroKernel512Half(int kc, float* a, float* b, nint bStride, float* c, nint ldc, bool addToC)
+    private static unsafe void MicroKernel512Half(int kc, float* a0, float* b, nint bStride, float* c, nint ldc, bool addToC)
     {
         Vector512<float> c0_0 = default;
         Vector512<float> c0_1 = default;
@@ -195,31 +280,80 @@ public static partial class Gemm
             Sse.Prefetch0(c + 5 * ldc);
             Sse.Prefetch0(c + 5 * ldc + 16);
         }
-        for (int p = 0; p < kc; p++)
+        Vector512<float> a, b0, b1;
+        float* ap = a0;
+        int p = 0;
+        // Two depth steps per iteration halve the loop overhead between the FMAs.
+        for (; p + 2 <= kc; p += 2)
         {
             if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
-            Vector512<float> b0 = Vector512.Load(b);
-            Vector512<float> b1 = Vector512.Load(b + Vector512<float>.Count);
-            Vector512<float> a0 = Vector512.Create(a[0]);
-            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
-            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
-            Vector512<float> a1 = Vector512.Create(a[1]);
-            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
-            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
-            Vector512<float> a2 = Vector512.Create(a[2]);
-            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
-            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
-            Vector512<float> a3 = Vector512.Create(a[3]);
-            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
-            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
-            Vector512<float> a4 = Vector512.Create(a[4]);
-            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
-            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
-            Vector512<float> a5 = Vector512.Create(a[5]);
-            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
-            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
-            a += 12;
-            b += bStride;
+            b0 = Vector512.Load(b);
+            b1 = Vector512.Load(b + Vector512<float>.Count);
+            a = Vector512.Create(ap[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 9 * bStride); Sse.Prefetch0(b + 9 * bStride + 16); }
+            b0 = Vector512.Load(b + bStride);
+            b1 = Vector512.Load(b + bStride + Vector512<float>.Count);
+            a = Vector512.Create(ap[12 + 0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[12 + 1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[12 + 2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[12 + 3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[12 + 4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[12 + 5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
+            ap += 24;
+            b += 2 * bStride;
+        }
+        if (p < kc)
+        {
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
+            b0 = Vector512.Load(b);
+            b1 = Vector512.Load(b + Vector512<float>.Count);
+            a = Vector512.Create(ap[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector512.Create(ap[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector512.Create(ap[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector512.Create(ap[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector512.Create(ap[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector512.Create(ap[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a, b1, c5_1);
         }
         if (addToC)
         {
@@ -255,7 +389,7 @@ public static partial class Gemm
 
     /// <summary>6×2 Vector256 tile: <c>C[0..6, 0..2·Vector256] (+)= Apanel · Bpanel</c> over <paramref name="kc"/> steps; A groups are 6 floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MicroKernel256(int kc, float* a, float* b, nint bStride, float* c, nint ldc, bool addToC)
+    private static unsafe void MicroKernel256(int kc, float* a0, float* b, nint bStride, float* c, nint ldc, bool addToC)
     {
         Vector256<float> c0_0 = default;
         Vector256<float> c0_1 = default;
@@ -285,31 +419,80 @@ public static partial class Gemm
             Sse.Prefetch0(c + 5 * ldc);
             Sse.Prefetch0(c + 5 * ldc + 16);
         }
-        for (int p = 0; p < kc; p++)
+        Vector256<float> a, b0, b1;
+        float* ap = a0;
+        int p = 0;
+        // Two depth steps per iteration halve the loop overhead between the FMAs.
+        for (; p + 2 <= kc; p += 2)
         {
             if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
-            Vector256<float> b0 = Vector256.Load(b);
-            Vector256<float> b1 = Vector256.Load(b + Vector256<float>.Count);
-            Vector256<float> a0 = Vector256.Create(a[0]);
-            c0_0 = Vector256.FusedMultiplyAdd(a0, b0, c0_0);
-            c0_1 = Vector256.FusedMultiplyAdd(a0, b1, c0_1);
-            Vector256<float> a1 = Vector256.Create(a[1]);
-            c1_0 = Vector256.FusedMultiplyAdd(a1, b0, c1_0);
-            c1_1 = Vector256.FusedMultiplyAdd(a1, b1, c1_1);
-            Vector256<float> a2 = Vector256.Create(a[2]);
-            c2_0 = Vector256.FusedMultiplyAdd(a2, b0, c2_0);
-            c2_1 = Vector256.FusedMultiplyAdd(a2, b1, c2_1);
-            Vector256<float> a3 = Vector256.Create(a[3]);
-            c3_0 = Vector256.FusedMultiplyAdd(a3, b0, c3_0);
-            c3_1 = Vector256.FusedMultiplyAdd(a3, b1, c3_1);
-            Vector256<float> a4 = Vector256.Create(a[4]);
-            c4_0 = Vector256.FusedMultiplyAdd(a4, b0, c4_0);
-            c4_1 = Vector256.FusedMultiplyAdd(a4, b1, c4_1);
-            Vector256<float> a5 = Vector256.Create(a[5]);
-            c5_0 = Vector256.FusedMultiplyAdd(a5, b0, c5_0);
-            c5_1 = Vector256.FusedMultiplyAdd(a5, b1, c5_1);
-            a += 6;
-            b += bStride;
+            b0 = Vector256.Load(b);
+            b1 = Vector256.Load(b + Vector256<float>.Count);
+            a = Vector256.Create(ap[0]);
+            c0_0 = Vector256.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector256.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector256.Create(ap[1]);
+            c1_0 = Vector256.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector256.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector256.Create(ap[2]);
+            c2_0 = Vector256.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector256.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector256.Create(ap[3]);
+            c3_0 = Vector256.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector256.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector256.Create(ap[4]);
+            c4_0 = Vector256.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector256.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector256.Create(ap[5]);
+            c5_0 = Vector256.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector256.FusedMultiplyAdd(a, b1, c5_1);
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 9 * bStride); Sse.Prefetch0(b + 9 * bStride + 16); }
+            b0 = Vector256.Load(b + bStride);
+            b1 = Vector256.Load(b + bStride + Vector256<float>.Count);
+            a = Vector256.Create(ap[6 + 0]);
+            c0_0 = Vector256.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector256.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector256.Create(ap[6 + 1]);
+            c1_0 = Vector256.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector256.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector256.Create(ap[6 + 2]);
+            c2_0 = Vector256.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector256.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector256.Create(ap[6 + 3]);
+            c3_0 = Vector256.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector256.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector256.Create(ap[6 + 4]);
+            c4_0 = Vector256.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector256.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector256.Create(ap[6 + 5]);
+            c5_0 = Vector256.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector256.FusedMultiplyAdd(a, b1, c5_1);
+            ap += 12;
+            b += 2 * bStride;
+        }
+        if (p < kc)
+        {
+            if (Sse.IsSupported) { Sse.Prefetch0(b + 8 * bStride); Sse.Prefetch0(b + 8 * bStride + 16); }
+            b0 = Vector256.Load(b);
+            b1 = Vector256.Load(b + Vector256<float>.Count);
+            a = Vector256.Create(ap[0]);
+            c0_0 = Vector256.FusedMultiplyAdd(a, b0, c0_0);
+            c0_1 = Vector256.FusedMultiplyAdd(a, b1, c0_1);
+            a = Vector256.Create(ap[1]);
+            c1_0 = Vector256.FusedMultiplyAdd(a, b0, c1_0);
+            c1_1 = Vector256.FusedMultiplyAdd(a, b1, c1_1);
+            a = Vector256.Create(ap[2]);
+            c2_0 = Vector256.FusedMultiplyAdd(a, b0, c2_0);
+            c2_1 = Vector256.FusedMultiplyAdd(a, b1, c2_1);
+            a = Vector256.Create(ap[3]);
+            c3_0 = Vector256.FusedMultiplyAdd(a, b0, c3_0);
+            c3_1 = Vector256.FusedMultiplyAdd(a, b1, c3_1);
+            a = Vector256.Create(ap[4]);
+            c4_0 = Vector256.FusedMultiplyAdd(a, b0, c4_0);
+            c4_1 = Vector256.FusedMultiplyAdd(a, b1, c4_1);
+            a = Vector256.Create(ap[5]);
+            c5_0 = Vector256.FusedMultiplyAdd(a, b0, c5_0);
+            c5_1 = Vector256.FusedMultiplyAdd(a, b1, c5_1);
         }
         if (addToC)
         {
