@@ -1,25 +1,410 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Dsl.Runtime;
 
 /// <summary>Single-precision matrix multiplication on row-major matrices.</summary>
-public static class Gemm
+/// <remarks>
+/// A packed GEMM in the GotoBLAS/BLIS style. For each block of <c>nc</c> columns and <c>kc</c> depth, B is packed into
+/// contiguous <c>kc×NR</c> micro-panels (L2-resident), A is packed <c>MC</c> rows at a time into <c>kc×MR</c>
+/// micro-panels, and the register-blocked micro-kernel sweeps the B micro-panels with each A micro-panel held in L1.
+/// Ragged edges go through a zero-padded full tile and a small copy. Packing reads either
+/// storage order, so the transposed cases cost no extra copy. When A has few rows each B element is used only once or
+/// twice, so packing B would cost more than it saves: the kernel then reads B in place (unless B is transposed).
+/// </remarks>
+public static partial class Gemm
 {
+    // Depth of a packed block: an A micro-panel (MR·KC floats) stays in L1 while B micro-panels stream from L2.
+    private const int KC = 256;
+    // Columns of a packed B block: KC·NC floats = 512 KiB, half the per-core L2, leaving room for A and C.
+    private const int NC = 512;
+    // Rows of A packed at a time (a multiple of both tile heights): bounds the buffer; the A block is read once per strip.
+    private const int MC = 480;
+    // Below this many rows of A, B is read in place rather than packed (see remarks).
+    private const int DirectBMaxRows = 24;
+    // Below this many multiply-adds the hand-off to other threads costs more than it saves.
+    private const long ParallelThreshold = 1L << 21;
+
+    private const int Mr512 = 12, Nr512 = 32;
+    private const int Mr256 = 6, Nr256 = 16;
+
+    // Vector512.IsHardwareAccelerated is false on Intel parts where 512-bit code lowers the clock (Skylake-X,
+    // Cascade Lake), but the Vector512 operations still compile to AVX-512 there; a GEMM is FMA-bound and twice as
+    // fast with them regardless of the clock drop, so the instruction set, not the preference, decides.
+    private static bool UseVector512 => Vector512.IsHardwareAccelerated || Avx512F.IsSupported;
+
+    // Tile shape of the active micro-kernel; all three are JIT-time constants.
+    private static int MR => UseVector512 ? Mr512 : Mr256;
+    private static int NR => UseVector512 ? Nr512 : Nr256;
+
     /// <summary>
     /// <c>C = op(A) · op(B)</c>, or <c>C += op(A) · op(B)</c> when <paramref name="accumulate"/> is set.
     /// All matrices are row-major and dense. <c>op(A)</c> is <c>m×k</c>: A is stored <c>m×k</c>, or <c>k×m</c>
     /// when <paramref name="transposeA"/>. <c>op(B)</c> is <c>k×n</c>: B is stored <c>k×n</c>, or <c>n×k</c> when
     /// <paramref name="transposeB"/>. C is <c>m×n</c>.
     /// </summary>
-    public static void Multiply(ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB,
+    public static unsafe void Multiply(ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB,
         Span<float> c, int m, int n, int k, bool accumulate = false)
     {
-        // Placeholder reference implementation; the optimised kernel replaces it.
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentOutOfRangeException(m < 0 ? nameof(m) : n < 0 ? nameof(n) : nameof(k),
+                $"Matrix dimensions must be non-negative; got m={m}, n={n}, k={k}.");
+        if (a.Length < (long)m * k) ThrowTooShort(nameof(a), a.Length, transposeA ? k : m, transposeA ? m : k, transposeA);
+        if (b.Length < (long)k * n) ThrowTooShort(nameof(b), b.Length, transposeB ? n : k, transposeB ? k : n, transposeB);
+        if (c.Length < (long)m * n) ThrowTooShort(nameof(c), c.Length, m, n, transposed: false);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+
+        // Pinning is cheap and lasts only for this call; the kernels work on raw pointers with leading dimensions.
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var job = new Job
             {
-                float s = 0;
-                for (int p = 0; p < k; p++)
-                    s += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
-                c[i * n + j] = accumulate ? c[i * n + j] + s : s;
+                A = pa, LdA = transposeA ? m : k, TransposeA = transposeA,
+                B = pb, LdB = transposeB ? k : n, TransposeB = transposeB,
+                C = pc, M = m, N = n, K = k, Accumulate = accumulate,
+            };
+            int degree = Parallelism.MaxDegree;
+            if (degree > 1 && (long)m * n * k >= ParallelThreshold)
+            {
+                // Split the larger side of C so every part gets a sizeable block; splitting N keeps each part's packed
+                // B disjoint, splitting M makes every part pack all of B, so N is preferred when it is wide enough.
+                job.SplitColumns = n >= m || m < 2 * MR;
+                int units = job.SplitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+                // Large products get two parts per thread: parts are handed out dynamically, so a thread that the OS
+                // preempts (other processes share the cores) then holds up a smaller share; the price is that each
+                // part packs its rows of A again.
+                int parts = Math.Min(units, (long)m * n * k >= 16 * ParallelThreshold ? 2 * degree : degree);
+                if (parts > 1)
+                {
+                    job.UnitsPerPart = (units + parts - 1) / parts;
+                    parts = (units + job.UnitsPerPart - 1) / job.UnitsPerPart;
+                    Parallelism.Run(ref job, parts);
+                    return;
+                }
             }
+            Sequential(in job, 0, m, 0, n);
+        }
+    }
+
+    // Kept out of line so the message is only formatted when the check fails.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTooShort(string name, int actual, int rows, int columns, bool transposed) =>
+        throw new ArgumentException(
+            $"Span '{name}' is too short for a {rows}×{columns}{(transposed ? " (transposed)" : "")} matrix: " +
+            $"expected at least {(long)rows * columns} elements, got {actual}.", name);
+
+    /// <summary>The whole product, of which each parallel part computes a band of rows or columns of C.</summary>
+    private unsafe struct Job : IParallelWork
+    {
+        public float* A, B, C;
+        public int LdA, LdB, M, N, K, UnitsPerPart;
+        public bool TransposeA, TransposeB, Accumulate, SplitColumns;
+
+        public readonly void Execute(int part, int parts)
+        {
+            if (SplitColumns)
+            {
+                int start = part * UnitsPerPart * NR;
+                Sequential(in this, 0, M, start, Math.Min(N, start + UnitsPerPart * NR));
+            }
+            else
+            {
+                int start = part * UnitsPerPart * MR;
+                Sequential(in this, start, Math.Min(M, start + UnitsPerPart * MR), 0, N);
+            }
+        }
+    }
+
+    /// <summary>Computes <c>C[rowStart..rowEnd, colStart..colEnd]</c> on the calling thread.</summary>
+    private static unsafe void Sequential(in Job job, int rowStart, int rowEnd, int colStart, int colEnd)
+    {
+        int mr = MR, nr = NR;
+        Buffers buffers = Buffers.ForThisThread();
+        float* packedB = buffers.PackedB, packedA = buffers.PackedA, tile = buffers.Tile, edgeB = buffers.EdgeB;
+        int ldc = job.N;
+        bool packB = job.TransposeB || rowEnd - rowStart > DirectBMaxRows;
+
+        for (int jc = colStart; jc < colEnd; jc += NC)
+        {
+            int nc = Math.Min(NC, colEnd - jc);
+            int fullPanels = nc / nr, edgeColumns = nc - fullPanels * nr;
+            for (int pc = 0; pc < job.K; pc += KC)
+            {
+                int kc = Math.Min(KC, job.K - pc);
+                bool addToC = job.Accumulate || pc > 0;
+                if (packB)
+                {
+                    PackB(in job, pc, kc, jc, nc, packedB);
+                }
+                else if (edgeColumns > 0)
+                {
+                    // Only the ragged last panel is copied, zero-padded, so the kernel can always load full vectors.
+                    PackBPanel(in job, pc, kc, jc + fullPanels * nr, edgeColumns, edgeB);
+                }
+
+                for (int ic = rowStart; ic < rowEnd; ic += MC)
+                {
+                    int mc = Math.Min(MC, rowEnd - ic);
+                    PackA(in job, ic, mc, pc, kc, packedA);
+                    // Each A micro-panel (MR·KC floats) stays in L1 while the B block's micro-panels stream past it from L2.
+                    // (The GotoBLAS order, B micro-panel in L1 and A from L2, measured slower here: with KC small enough
+                    // for a 32-float-wide B panel to fit L1, C is reloaded too often.)
+                    float* aPanel = packedA;
+                    for (int ir = 0; ir < mc; ir += mr, aPanel += (nint)kc * mr)
+                        for (int panel = 0; panel * nr < nc; panel++)
+                            Tile(in job, aPanel, Math.Min(mr, mc - ir), ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, pc, kc, packB, packedB, edgeB, tile, addToC);
+                }
+            }
+        }
+    }
+
+    /// <summary>One MR×NR tile of C at rows <paramref name="i0"/>, B micro-panel <paramref name="panel"/> of the current block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Tile(in Job job, float* aPanel, int rows, int i0, int panel, int columns, int jc, int pc, int kc,
+        bool packB, float* packedB, float* edgeB, float* tile, bool addToC)
+    {
+        int mr = MR, nr = NR, ldc = job.N;
+        int jr = panel * nr;
+        float* bPanel;
+        nint bStride;
+        if (packB)
+        {
+            bPanel = packedB + (nint)panel * kc * nr;
+            bStride = nr;
+        }
+        else if (columns < nr)
+        {
+            bPanel = edgeB;
+            bStride = nr;
+        }
+        else
+        {
+            bPanel = job.B + (nint)pc * job.LdB + jc + jr;
+            bStride = job.LdB;
+        }
+
+        float* c = job.C + (nint)i0 * ldc + jc + jr;
+        if (rows == mr && columns == nr)
+        {
+            RunMicroKernel(kc, aPanel, bPanel, bStride, c, ldc, addToC);
+        }
+        else if (UseVector512 && rows <= Mr512 / 2)
+        {
+            // A short last strip (common: m = 6 output channels) would waste half the full kernel.
+            if (rows == Mr512 / 2 && columns == nr)
+            {
+                MicroKernel512Half(kc, aPanel, bPanel, bStride, c, ldc, addToC);
+            }
+            else
+            {
+                MicroKernel512Half(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
+                StoreEdgeTile(tile, nr, c, ldc, rows, columns, addToC);
+            }
+        }
+        else
+        {
+            RunMicroKernel(kc, aPanel, bPanel, bStride, tile, nr, addToC: false);
+            StoreEdgeTile(tile, nr, c, ldc, rows, columns, addToC);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void RunMicroKernel(int kc, float* a, float* b, nint bStride, float* c, nint ldc, bool addToC)
+    {
+        if (UseVector512) MicroKernel512(kc, a, b, bStride, c, ldc, addToC);
+        else MicroKernel256(kc, a, b, bStride, c, ldc, addToC);
+    }
+
+    /// <summary>Copies (or adds) the valid <paramref name="rows"/>×<paramref name="columns"/> corner of a full tile into C.</summary>
+    private static unsafe void StoreEdgeTile(float* tile, int tileStride, float* c, int ldc, int rows, int columns, bool addToC)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* src = tile + (nint)i * tileStride;
+            float* dst = c + (nint)i * ldc;
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j <= columns - Vector256<float>.Count; j += Vector256<float>.Count)
+                {
+                    Vector256<float> value = Vector256.Load(src + j);
+                    if (addToC) value += Vector256.Load(dst + j);
+                    Vector256.Store(value, dst + j);
+                }
+            }
+            for (; j < columns; j++) dst[j] = addToC ? dst[j] + src[j] : src[j];
+        }
+    }
+
+    /// <summary>Packs rows <c>[ic, ic+mc)</c>, depth <c>[pc, pc+kc)</c> of op(A) as consecutive <c>kc×MR</c> micro-panels.</summary>
+    private static unsafe void PackA(in Job job, int ic, int mc, int pc, int kc, float* dst)
+    {
+        int mr = MR;
+        for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
+            PackAPanel(in job, ic + ir, Math.Min(mr, mc - ir), pc, kc, dst);
+    }
+
+    /// <summary>Packs rows <c>[i0, i0+rows)</c> of op(A) as <c>kc</c> groups of MR floats, zero-padding missing rows.</summary>
+    private static unsafe void PackAPanel(in Job job, int i0, int rows, int pc, int kc, float* dst)
+    {
+        int mr = MR;
+        if (job.TransposeA)
+        {
+            // A is stored k×m: the MR values of one depth step are contiguous.
+            float* src = job.A + (nint)pc * job.LdA + i0;
+            if (rows == mr && mr == 12)
+            {
+                for (int p = 0; p < kc; p++, src += job.LdA, dst += mr)
+                {
+                    Vector256.Store(Vector256.Load(src), dst);
+                    Vector128.Store(Vector128.Load(src + 8), dst + 8);
+                }
+            }
+            else if (rows == mr)
+            {
+                for (int p = 0; p < kc; p++, src += job.LdA, dst += mr)
+                    for (int i = 0; i < mr; i++) dst[i] = src[i];
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, src += job.LdA, dst += mr)
+                {
+                    int i = 0;
+                    for (; i < rows; i++) dst[i] = src[i];
+                    for (; i < mr; i++) dst[i] = 0;
+                }
+            }
+        }
+        else
+        {
+            // A is stored m×k: each row of the strip becomes a column of the panel.
+            Interleave(job.A + (nint)i0 * job.LdA + pc, job.LdA, rows, kc, dst, mr);
+            for (int i = rows; i < mr; i++)
+                for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
+        }
+    }
+
+    /// <summary>Packs depth <c>[pc, pc+kc)</c>, columns <c>[jc, jc+nc)</c> of op(B) as consecutive <c>kc×NR</c> micro-panels.</summary>
+    private static unsafe void PackB(in Job job, int pc, int kc, int jc, int nc, float* dst)
+    {
+        int nr = NR;
+        for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
+            PackBPanel(in job, pc, kc, jc + jr, Math.Min(nr, nc - jr), dst);
+    }
+
+    /// <summary>Packs one <c>kc×NR</c> micro-panel of op(B) starting at column <paramref name="j0"/>, zero-padding missing columns.</summary>
+    private static unsafe void PackBPanel(in Job job, int pc, int kc, int j0, int columns, float* dst)
+    {
+        int nr = NR;
+        if (job.TransposeB)
+        {
+            // B is stored n×k: each column of op(B) is a contiguous row of B.
+            if (columns < nr) new Span<float>(dst, kc * nr).Clear();
+            Interleave(job.B + (nint)j0 * job.LdB + pc, job.LdB, columns, kc, dst, nr);
+        }
+        else
+        {
+            float* src = job.B + (nint)pc * job.LdB + j0;
+            if (columns == nr)
+            {
+                for (int p = 0; p < kc; p++, src += job.LdB, dst += nr)
+                {
+                    if (UseVector512)
+                    {
+                        Vector512.Store(Vector512.Load(src), dst);
+                        Vector512.Store(Vector512.Load(src + 16), dst + 16);
+                    }
+                    else
+                    {
+                        Vector256.Store(Vector256.Load(src), dst);
+                        Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                    }
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, src += job.LdB, dst += nr)
+                {
+                    int j = 0;
+                    for (; j < columns; j++) dst[j] = src[j];
+                    for (; j < nr; j++) dst[j] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[p·width + r] = src[r·ld + p]</c> for <c>r &lt; rows</c>, <c>p &lt; depth</c>: turns rows of the source into
+    /// interleaved columns of a micro-panel. Done in 4×4 register transposes, which read and write whole vectors,
+    /// because the element-by-element scatter is what dominates packing a transposed operand.
+    /// </summary>
+    private static unsafe void Interleave(float* src, nint ld, int rows, int depth, float* dst, int width)
+    {
+        int r = 0;
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* s0 = src + r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = dst + r;
+                int p = 0;
+                for (; p + 4 <= depth; p += 4, d += 4 * width)
+                {
+                    Vector128<float> r0 = Vector128.Load(s0 + p), r1 = Vector128.Load(s1 + p);
+                    Vector128<float> r2 = Vector128.Load(s2 + p), r3 = Vector128.Load(s3 + p);
+                    Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackLow(r2, r3);
+                    Vector128<float> t2 = Sse.UnpackHigh(r0, r1), t3 = Sse.UnpackHigh(r2, r3);
+                    Vector128.Store(Sse.MoveLowToHigh(t0, t1), d);
+                    Vector128.Store(Sse.MoveHighToLow(t1, t0), d + width);
+                    Vector128.Store(Sse.MoveLowToHigh(t2, t3), d + 2 * width);
+                    Vector128.Store(Sse.MoveHighToLow(t3, t2), d + 3 * width);
+                }
+                for (; p < depth; p++, d += width)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            float* s0 = src + r * ld;
+            for (int p = 0; p < depth; p++) dst[p * width + r] = s0[p];
+        }
+    }
+
+    /// <summary>Per-thread packing buffers, allocated once at their largest size so steady state allocates nothing.</summary>
+    private sealed unsafe class Buffers
+    {
+        [ThreadStatic] private static Buffers? t_current;
+
+        public readonly float* PackedB, PackedA, Tile, EdgeB;
+        // Keeps the pinned storage alive; the pointers above are 64-byte aligned views into it.
+        private readonly float[] _storage;
+
+        private Buffers()
+        {
+            const int Align = 16; // floats per cache line
+            int packedB = KC * NC, packedA = KC * (MC + Mr512), tile = Mr512 * Nr512, edgeB = KC * Nr512;
+            _storage = GC.AllocateUninitializedArray<float>(packedB + packedA + tile + edgeB + 4 * Align, pinned: true);
+            float* p = (float*)Unsafe.AsPointer(ref _storage[0]);
+            p = (float*)(((nint)p + 63) & ~(nint)63);
+            PackedB = p; p += packedB + Align;
+            PackedA = p; p += packedA + Align;
+            Tile = p; p += tile + Align;
+            EdgeB = p;
+        }
+
+        public static Buffers ForThisThread() => t_current ??= new Buffers();
     }
 }
