@@ -17,6 +17,9 @@ public class Conv2dTests
         new object[] { 2, 4, 4, 3, 3, 3, 3, 3, 2, 2, 2 },     // wide padding, stride 3
         new object[] { 1, 3, 3, 1, 3, 3, 1, 1, 1, 1, 1 },
         new object[] { 3, 9, 11, 4, 2, 4, 1, 3, 1, 2, 2 },
+        new object[] { 2, 6, 7, 3, 3, 3, 1, 1, 0, 1, 2 },     // rows of 7: the 128-bit copy path
+        new object[] { 2, 5, 17, 3, 3, 1, 1, 1, 1, 0, 2 },    // rows of 17: one full vector and an overlapping one
+        new object[] { 3, 6, 40, 2, 2, 5, 2, 1, 0, 2, 2 },    // rows of 40 with row stride 2
         new object[] { 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 8 }, // more examples than one chunk holds
     ];
 

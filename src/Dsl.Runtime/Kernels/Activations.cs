@@ -25,9 +25,7 @@ public static class Activations
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         Validate.SameLength(x.Length, y.Length, nameof(x), nameof(y));
-        // TensorPrimitives.Sigmoid rejects empty spans; an empty activation is simply nothing to do.
-        if (x.IsEmpty) return;
-        TensorPrimitives.Sigmoid(x, y);
+        ElementWise.Unary(default(SigmoidOperator), x, y);
     }
 
     public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
@@ -40,7 +38,7 @@ public static class Activations
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         Validate.SameLength(x.Length, y.Length, nameof(x), nameof(y));
-        TensorPrimitives.Tanh(x, y);
+        ElementWise.Unary(default(TanhOperator), x, y);
     }
 
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)

@@ -45,10 +45,11 @@ internal static unsafe class Im2Col
         public readonly void Execute(int part, int parts)
         {
             (int begin, int end) = KernelParallel.Range(Count, part, parts);
+            using var padded = new PaddedPlane(Geometry);
             int spatial = Geometry.OutHeight * Geometry.OutWidth;
             long rowStride = (long)Count * spatial;
             for (int n = begin; n < end; n++)
-                LowerExample(Geometry, X + (long)n * Geometry.InSize, Col + (long)n * spatial, rowStride);
+                LowerExample(Geometry, X + (long)n * Geometry.InSize, Col + (long)n * spatial, rowStride, padded.Pointer);
         }
     }
 
@@ -61,12 +62,53 @@ internal static unsafe class Im2Col
         public readonly void Execute(int part, int parts)
         {
             (int begin, int end) = KernelParallel.Range(Count, part, parts);
+            using var padded = new PaddedPlane(Geometry);
             int spatial = Geometry.OutHeight * Geometry.OutWidth;
             long rowStride = (long)Count * spatial;
             for (int n = begin; n < end; n++)
-                RaiseExample(Geometry, Col + (long)n * spatial, rowStride, Dx + (long)n * Geometry.InSize);
+                RaiseExample(Geometry, Col + (long)n * spatial, rowStride, Dx + (long)n * Geometry.InSize, padded.Pointer);
         }
     }
+
+    /// <summary>
+    /// One zero-bordered copy of an input plane, so that lowering reads every window without bounds logic. Small
+    /// planes (LeNet's are 32×32) use a buffer of the running thread's own; larger ones are rented, which
+    /// allocates only until the pool holds one per thread.
+    /// </summary>
+    private readonly ref struct PaddedPlane
+    {
+        private const int InlineFloats = 4096;
+        private readonly float[]? _rented;
+        private readonly System.Runtime.InteropServices.GCHandle _handle;
+        public readonly float* Pointer;
+
+        public PaddedPlane(in Conv2dGeometry g)
+        {
+            if (g.PadHeight == 0 && g.PadWidth == 0) return;
+            int floats = (g.InHeight + 2 * g.PadHeight) * (g.InWidth + 2 * g.PadWidth);
+            if (floats <= InlineFloats)
+            {
+                // Allocated pinned, so its address is stable without a handle.
+                float[] buffer = t_planeBuffer ??= GC.AllocateArray<float>(InlineFloats, pinned: true);
+                Pointer = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(
+                    ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+                return;
+            }
+            _rented = System.Buffers.ArrayPool<float>.Shared.Rent(floats);
+            _handle = System.Runtime.InteropServices.GCHandle.Alloc(_rented, System.Runtime.InteropServices.GCHandleType.Pinned);
+            Pointer = (float*)_handle.AddrOfPinnedObject();
+        }
+
+        public void Dispose()
+        {
+            if (_rented is null) return;
+            _handle.Free();
+            System.Buffers.ArrayPool<float>.Shared.Return(_rented);
+        }
+    }
+
+    /// <summary>Per-thread scratch for small padded planes, allocated on a thread's first use.</summary>
+    [ThreadStatic] private static float[]? t_planeBuffer;
 
     private struct ScatterWork : IParallelWork
     {
@@ -114,85 +156,71 @@ internal static unsafe class Im2Col
         }
     }
 
-    private static void LowerExample(in Conv2dGeometry g, float* x, float* col, long rowStride)
+    private static void LowerExample(in Conv2dGeometry g, float* x, float* col, long rowStride, float* padded)
     {
         int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
-        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth;
+        bool pad = padded != null;
+        int paddedW = inW + 2 * g.PadWidth;
+        if (pad) VectorOps.Clear(padded, (inH + 2 * g.PadHeight) * paddedW);
         float* row = col;
         for (int c = 0; c < g.InChannels; c++)
         {
             float* plane = x + (long)c * inH * inW;
+            if (pad)
+            {
+                // The border stays zero from the clear above; only the interior changes per channel.
+                VectorOps.CopyRows(padded + g.PadHeight * paddedW + g.PadWidth, paddedW, plane, inW, inH, inW);
+                plane = padded;
+            }
             for (int ki = 0; ki < kh; ki++)
             {
                 for (int kj = 0; kj < kw; kj++, row += rowStride)
                 {
-                    // Output columns whose input column iw = ow·sw − pw + kj lies inside the image; the rest read padding.
-                    int owBegin = Math.Max(0, CeilDiv(pw - kj, sw));
-                    int owEnd = Math.Min(outW, CeilDiv(inW + pw - kj, sw));
-                    if (owEnd < owBegin) owEnd = owBegin;
-                    float* dst = row;
-                    for (int oh = 0; oh < outH; oh++, dst += outW)
+                    float* src = plane + ki * paddedW + kj;
+                    if (sw == 1)
                     {
-                        int ih = oh * sh - ph + ki;
-                        if ((uint)ih >= (uint)inH || owBegin == owEnd)
-                        {
-                            VectorOps.Clear(dst, outW);
-                            continue;
-                        }
-                        float* src = plane + ih * inW + kj - pw;
-                        if (owBegin > 0) VectorOps.Clear(dst, owBegin);
-                        if (sw == 1)
-                        {
-                            VectorOps.Copy(dst + owBegin, src + owBegin, owEnd - owBegin);
-                        }
-                        else
-                        {
-                            for (int ow = owBegin; ow < owEnd; ow++) dst[ow] = src[ow * sw];
-                        }
-                        if (owEnd < outW) VectorOps.Clear(dst + owEnd, outW - owEnd);
+                        VectorOps.CopyRows(row, outW, src, sh * paddedW, outH, outW);
+                        continue;
                     }
+                    float* dst = row;
+                    for (int oh = 0; oh < outH; oh++, dst += outW, src += sh * paddedW)
+                        for (int ow = 0; ow < outW; ow++) dst[ow] = src[ow * sw];
                 }
             }
         }
     }
 
-    private static void RaiseExample(in Conv2dGeometry g, float* col, long rowStride, float* dx)
+    private static void RaiseExample(in Conv2dGeometry g, float* col, long rowStride, float* dx, float* padded)
     {
         int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
-        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
-        VectorOps.Clear(dx, g.InSize);
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth;
+        bool pad = padded != null;
+        int paddedW = inW + 2 * g.PadWidth;
+        int paddedSize = (inH + 2 * g.PadHeight) * paddedW;
         float* row = col;
         for (int c = 0; c < g.InChannels; c++)
         {
-            float* plane = dx + (long)c * inH * inW;
+            float* dxPlane = dx + (long)c * inH * inW;
+            // Windows that reach into the padding accumulate there too; only the interior is copied out.
+            float* plane = pad ? padded : dxPlane;
+            VectorOps.Clear(plane, paddedSize);
             for (int ki = 0; ki < kh; ki++)
             {
                 for (int kj = 0; kj < kw; kj++, row += rowStride)
                 {
-                    int owBegin = Math.Max(0, CeilDiv(pw - kj, sw));
-                    int owEnd = Math.Min(outW, CeilDiv(inW + pw - kj, sw));
-                    if (owEnd <= owBegin) continue;
-                    float* src = row;
-                    for (int oh = 0; oh < outH; oh++, src += outW)
+                    float* dst = plane + ki * paddedW + kj;
+                    if (sw == 1)
                     {
-                        int ih = oh * sh - ph + ki;
-                        if ((uint)ih >= (uint)inH) continue;
-                        float* dst = plane + ih * inW + kj - pw;
-                        if (sw == 1)
-                        {
-                            VectorOps.AddInto(dst + owBegin, src + owBegin, owEnd - owBegin);
-                        }
-                        else
-                        {
-                            for (int ow = owBegin; ow < owEnd; ow++) dst[ow * sw] += src[ow];
-                        }
+                        VectorOps.AddRows(dst, sh * paddedW, row, outW, outH, outW);
+                        continue;
                     }
+                    float* src = row;
+                    for (int oh = 0; oh < outH; oh++, src += outW, dst += sh * paddedW)
+                        for (int ow = 0; ow < outW; ow++) dst[ow * sw] += src[ow];
                 }
             }
+            if (pad) VectorOps.CopyRows(dxPlane, inW, padded + g.PadHeight * paddedW + g.PadWidth, paddedW, inH, inW);
         }
     }
-
-    /// <summary>Ceiling division that is correct for negative numerators (positive divisor).</summary>
-    private static int CeilDiv(int numerator, int divisor) =>
-        numerator >= 0 ? (numerator + divisor - 1) / divisor : -(-numerator / divisor);
 }

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Dsl.Runtime;
 
 /// <summary>Shape of a 2-D pooling window over NCHW data; everything but the batch.</summary>
@@ -56,13 +59,12 @@ public static unsafe class MaxPool2d
             Pool2dGeometry g = Geometry;
             int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
             (int begin, int end) = KernelParallel.Range(Planes, part, parts);
+            bool fast = g.KernelHeight == 2 && g.KernelWidth == 2 && Pool2dChecks.IsTiling(g);
             for (int p = begin; p < end; p++)
             {
                 float* x = X + (long)p * inPlane, y = Y + (long)p * outPlane;
-                if (g.KernelHeight == 2 && g.KernelWidth == 2 && Pool2dChecks.IsTiling(g))
-                    Forward2x2(x, y, g.InWidth, g.OutHeight, g.OutWidth);
-                else
-                    ForwardPlane(g, x, y);
+                if (fast) Forward2x2(x, y, g.InWidth, g.OutHeight, g.OutWidth);
+                else ForwardPlane(g, x, y);
             }
         }
     }
@@ -78,65 +80,97 @@ public static unsafe class MaxPool2d
             Pool2dGeometry g = Geometry;
             int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
             (int begin, int end) = KernelParallel.Range(Planes, part, parts);
+            bool fast = g.KernelHeight == 2 && g.KernelWidth == 2 && Pool2dChecks.IsTiling(g);
             for (int p = begin; p < end; p++)
-                BackwardPlane(g, X + (long)p * inPlane, Y + (long)p * outPlane, Dy + (long)p * outPlane, Dx + (long)p * inPlane);
+            {
+                float* x = X + (long)p * inPlane, y = Y + (long)p * outPlane, dy = Dy + (long)p * outPlane, dx = Dx + (long)p * inPlane;
+                if (fast) Backward2x2(x, y, dy, dx, g.InHeight, g.InWidth, g.OutHeight, g.OutWidth);
+                else BackwardPlane(g, x, y, dy, dx);
+            }
         }
     }
 
     private static void Forward2x2(float* x, float* y, int inW, int outH, int outW)
     {
+        bool vector = Avx512F.IsSupported && outW >= 8;
         for (int oh = 0; oh < outH; oh++, y += outW)
         {
             float* top = x + 2 * oh * inW;
             float* bottom = top + inW;
+            if (vector)
+            {
+                // Eight windows per step; a last step overlapping the previous one covers the remainder, which is
+                // harmless because each output is simply recomputed.
+                for (int ow = 0; ; ow += 8)
+                {
+                    if (ow > outW - 8) ow = outW - 8;
+                    Vector512<float> pairs = Vector512.Max(Vector512.Load(top + 2 * ow), Vector512.Load(bottom + 2 * ow));
+                    Vector512<float> split = Avx512F.PermuteVar16x32(pairs, EvenThenOdd);
+                    Vector256.Max(split.GetLower(), split.GetUpper()).Store(y + ow);
+                    if (ow == outW - 8) break;
+                }
+                continue;
+            }
             for (int ow = 0; ow < outW; ow++)
                 y[ow] = MathF.Max(MathF.Max(top[2 * ow], top[2 * ow + 1]), MathF.Max(bottom[2 * ow], bottom[2 * ow + 1]));
         }
     }
 
+    // Permutations use the AVX-512 instruction directly: Vector512.Shuffle is only accelerated when the JIT sees
+    // constant indices, which static readonly vectors are not before tier-1 compilation.
+    private static readonly Vector512<int> EvenThenOdd = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    private static readonly Vector512<int> Duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    private static readonly Vector512<int> DuplicateEven = Vector512.Create(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
+    private static readonly Vector512<int> SwapPairs = Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+    private static readonly Vector512<int> OddLanes = Vector512.Create(0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1);
+
     private static void ForwardPlane(in Pool2dGeometry g, float* x, float* y)
     {
-        for (int oh = 0; oh < g.OutHeight; oh++)
+        // Geometry properties divide on every read; the loops use locals.
+        int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
+        for (int oh = 0; oh < outH; oh++, y += outW)
         {
-            int h0 = oh * g.StrideHeight - g.PadHeight;
-            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + g.KernelHeight, g.InHeight);
-            for (int ow = 0; ow < g.OutWidth; ow++)
+            int h0 = oh * sh - ph;
+            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + kh, inH);
+            for (int ow = 0; ow < outW; ow++)
             {
-                int w0 = ow * g.StrideWidth - g.PadWidth;
-                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + g.KernelWidth, g.InWidth);
+                int w0 = ow * sw - pw;
+                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + kw, inW);
                 float max = float.NegativeInfinity;
                 for (int h = hBegin; h < hEnd; h++)
                 {
-                    float* row = x + h * g.InWidth;
+                    float* row = x + h * inW;
                     for (int w = wBegin; w < wEnd; w++)
                         if (row[w] > max || float.IsNaN(row[w])) max = row[w];
                 }
-                y[oh * g.OutWidth + ow] = max;
+                y[ow] = max;
             }
         }
     }
 
     private static void BackwardPlane(in Pool2dGeometry g, float* x, float* y, float* dy, float* dx)
     {
-        VectorOps.Clear(dx, g.InHeight * g.InWidth);
-        for (int oh = 0; oh < g.OutHeight; oh++)
+        int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
+        VectorOps.Clear(dx, inH * inW);
+        for (int oh = 0; oh < outH; oh++, y += outW, dy += outW)
         {
-            int h0 = oh * g.StrideHeight - g.PadHeight;
-            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + g.KernelHeight, g.InHeight);
-            for (int ow = 0; ow < g.OutWidth; ow++)
+            int h0 = oh * sh - ph;
+            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + kh, inH);
+            for (int ow = 0; ow < outW; ow++)
             {
-                int w0 = ow * g.StrideWidth - g.PadWidth;
-                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + g.KernelWidth, g.InWidth);
-                int o = oh * g.OutWidth + ow;
-                float target = y[o];
+                int w0 = ow * sw - pw;
+                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + kw, inW);
+                float target = y[ow];
                 for (int h = hBegin; h < hEnd; h++)
                 {
-                    float* row = x + h * g.InWidth;
+                    float* row = x + h * inW;
                     for (int w = wBegin; w < wEnd; w++)
                     {
                         if (row[w] == target || (float.IsNaN(target) && float.IsNaN(row[w])))
                         {
-                            dx[h * g.InWidth + w] += dy[o];
+                            dx[h * inW + w] += dy[ow];
                             goto Routed;
                         }
                     }
@@ -144,6 +178,59 @@ public static unsafe class MaxPool2d
             Routed:;
             }
         }
+    }
+
+    /// <summary>
+    /// Non-overlapping 2×2 windows: each input gets its gradient or zero by assignment, without a clear. The winner is
+    /// chosen with masks rather than branches, which random data would mispredict on almost every window.
+    /// </summary>
+    private static void Backward2x2(float* x, float* y, float* dy, float* dx, int inH, int inW, int outH, int outW)
+    {
+        bool vector = Avx512F.IsSupported && outW >= 8;
+        for (int oh = 0; oh < outH; oh++, y += outW, dy += outW)
+        {
+            float* top = x + 2 * oh * inW, bottom = top + inW;
+            float* dTop = dx + 2 * oh * inW, dBottom = dTop + inW;
+            if (vector)
+            {
+                // Overlapping the last step is safe: every store is a pure function of the inputs.
+                for (int ow = 0; ; ow += 8)
+                {
+                    if (ow > outW - 8) ow = outW - 8;
+                    int w = 2 * ow;
+                    Vector512<float> target = Avx512F.PermuteVar16x32(Vector512.Create(Vector256.Load(y + ow), default), Duplicate);
+                    Vector512<float> gradient = Avx512F.PermuteVar16x32(Vector512.Create(Vector256.Load(dy + ow), default), Duplicate);
+                    Vector512<int> topHit = Vector512.Equals(Vector512.Load(top + w), target).AsInt32();
+                    Vector512<int> bottomHit = Vector512.Equals(Vector512.Load(bottom + w), target).AsInt32();
+                    // A right-hand lane wins only if its left neighbour did not; the bottom row only if the top had no hit.
+                    Vector512<int> topWin = Vector512.AndNot(topHit, Avx512F.PermuteVar16x32(topHit, DuplicateEven) & OddLanes);
+                    Vector512<int> topAny = topHit | Avx512F.PermuteVar16x32(topHit, SwapPairs);
+                    Vector512<int> bottomWin = Vector512.AndNot(Vector512.AndNot(bottomHit, topAny),
+                        Avx512F.PermuteVar16x32(bottomHit, DuplicateEven) & OddLanes);
+                    (topWin.AsSingle() & gradient).Store(dTop + w);
+                    (bottomWin.AsSingle() & gradient).Store(dBottom + w);
+                    if (ow == outW - 8) break;
+                }
+            }
+            else
+            {
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    int w = 2 * ow;
+                    float t = y[ow], d = dy[ow];
+                    bool first = top[w] == t;
+                    bool second = !first && top[w + 1] == t;
+                    bool third = !(first | second) && bottom[w] == t;
+                    bool fourth = !(first | second | third) && bottom[w + 1] == t;
+                    dTop[w] = first ? d : 0f;
+                    dTop[w + 1] = second ? d : 0f;
+                    dBottom[w] = third ? d : 0f;
+                    dBottom[w + 1] = fourth ? d : 0f;
+                }
+            }
+            for (int w = 2 * outW; w < inW; w++) { dTop[w] = 0; dBottom[w] = 0; }
+        }
+        if (2 * outH < inH) VectorOps.Clear(dx + 2 * outH * inW, (inH - 2 * outH) * inW);
     }
 }
 
@@ -240,42 +327,47 @@ public static unsafe class AvgPool2d
 
     private static void ForwardPlane(in Pool2dGeometry g, float* x, float* y)
     {
-        float scale = 1f / (g.KernelHeight * g.KernelWidth);
-        for (int oh = 0; oh < g.OutHeight; oh++)
+        // Geometry properties divide on every read; the loops use locals.
+        int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
+        float scale = 1f / (kh * kw);
+        for (int oh = 0; oh < outH; oh++, y += outW)
         {
-            int h0 = oh * g.StrideHeight - g.PadHeight;
-            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + g.KernelHeight, g.InHeight);
-            for (int ow = 0; ow < g.OutWidth; ow++)
+            int h0 = oh * sh - ph;
+            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + kh, inH);
+            for (int ow = 0; ow < outW; ow++)
             {
-                int w0 = ow * g.StrideWidth - g.PadWidth;
-                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + g.KernelWidth, g.InWidth);
+                int w0 = ow * sw - pw;
+                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + kw, inW);
                 float sum = 0;
                 for (int h = hBegin; h < hEnd; h++)
                 {
-                    float* row = x + h * g.InWidth;
+                    float* row = x + h * inW;
                     for (int w = wBegin; w < wEnd; w++) sum += row[w];
                 }
-                y[oh * g.OutWidth + ow] = sum * scale;
+                y[ow] = sum * scale;
             }
         }
     }
 
     private static void BackwardPlane(in Pool2dGeometry g, float* dy, float* dx)
     {
-        float scale = 1f / (g.KernelHeight * g.KernelWidth);
-        VectorOps.Clear(dx, g.InHeight * g.InWidth);
-        for (int oh = 0; oh < g.OutHeight; oh++)
+        int inH = g.InHeight, inW = g.InWidth, outH = g.OutHeight, outW = g.OutWidth;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, ph = g.PadHeight, pw = g.PadWidth;
+        float scale = 1f / (kh * kw);
+        VectorOps.Clear(dx, inH * inW);
+        for (int oh = 0; oh < outH; oh++, dy += outW)
         {
-            int h0 = oh * g.StrideHeight - g.PadHeight;
-            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + g.KernelHeight, g.InHeight);
-            for (int ow = 0; ow < g.OutWidth; ow++)
+            int h0 = oh * sh - ph;
+            int hBegin = Math.Max(h0, 0), hEnd = Math.Min(h0 + kh, inH);
+            for (int ow = 0; ow < outW; ow++)
             {
-                int w0 = ow * g.StrideWidth - g.PadWidth;
-                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + g.KernelWidth, g.InWidth);
-                float share = dy[oh * g.OutWidth + ow] * scale;
+                int w0 = ow * sw - pw;
+                int wBegin = Math.Max(w0, 0), wEnd = Math.Min(w0 + kw, inW);
+                float share = dy[ow] * scale;
                 for (int h = hBegin; h < hEnd; h++)
                 {
-                    float* row = dx + h * g.InWidth;
+                    float* row = dx + h * inW;
                     for (int w = wBegin; w < wEnd; w++) row[w] += share;
                 }
             }
