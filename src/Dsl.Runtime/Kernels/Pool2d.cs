@@ -104,22 +104,27 @@ public static unsafe class MaxPool2d
                 for (int ow = 0; ; ow += 8)
                 {
                     if (ow > outW - 8) ow = outW - 8;
-                    Vector512<float> pairs = Vector512.Max(Vector512.Load(top + 2 * ow), Vector512.Load(bottom + 2 * ow));
+                    // The raw instructions: Vector512.Max also orders −0 below +0 and propagates NaN, at several times the cost.
+                    Vector512<float> pairs = Avx512F.Max(Vector512.Load(top + 2 * ow), Vector512.Load(bottom + 2 * ow));
                     Vector512<float> split = Avx512F.PermuteVar16x32(pairs, EvenThenOdd);
-                    Vector256.Max(split.GetLower(), split.GetUpper()).Store(y + ow);
+                    Avx.Max(split.GetLower(), split.GetUpper()).Store(y + ow);
                     if (ow == outW - 8) break;
                 }
                 continue;
             }
             for (int ow = 0; ow < outW; ow++)
-                y[ow] = MathF.Max(MathF.Max(top[2 * ow], top[2 * ow + 1]), MathF.Max(bottom[2 * ow], bottom[2 * ow + 1]));
+                y[ow] = Max(Max(top[2 * ow], top[2 * ow + 1]), Max(bottom[2 * ow], bottom[2 * ow + 1]));
         }
     }
 
+    /// <summary>A plain compare-and-select, one instruction, where MathF.Max's IEEE ordering of ±0 and NaN costs several.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static float Max(float a, float b) => a > b ? a : b;
+
     // Permutations use the AVX-512 instruction directly: Vector512.Shuffle is only accelerated when the JIT sees
     // constant indices, which static readonly vectors are not before tier-1 compilation.
-    private static readonly Vector512<int> EvenThenOdd = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    private static readonly Vector512<int> Duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    internal static readonly Vector512<int> EvenThenOdd = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    internal static readonly Vector512<int> Duplicate = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     private static readonly Vector512<int> DuplicateEven = Vector512.Create(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
     private static readonly Vector512<int> SwapPairs = Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
     private static readonly Vector512<int> OddLanes = Vector512.Create(0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1);
@@ -212,6 +217,21 @@ public static unsafe class MaxPool2d
                     if (ow == outW - 8) break;
                 }
             }
+            else if (Sse2.IsSupported)
+            {
+                // One window per 128-bit vector (top pair, bottom pair); the lowest equal lane wins.
+                Vector128<int> laneBits = Vector128.Create(1, 2, 4, 8);
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    int w = 2 * ow;
+                    Vector128<double> window = Sse2.LoadHigh(Sse2.LoadScalarVector128((double*)(top + w)), (double*)(bottom + w));
+                    uint hits = Vector128.Equals(window.AsSingle(), Vector128.Create(y[ow])).ExtractMostSignificantBits();
+                    Vector128<int> winner = Vector128.Equals(laneBits, Vector128.Create((int)(hits & (0u - hits))));
+                    Vector128<double> routed = (winner.AsSingle() & Vector128.Create(dy[ow])).AsDouble();
+                    Sse2.StoreScalar((double*)(dTop + w), routed);
+                    Sse2.StoreHigh((double*)(dBottom + w), routed);
+                }
+            }
             else
             {
                 for (int ow = 0; ow < outW; ow++)
@@ -298,10 +318,24 @@ public static unsafe class AvgPool2d
 
     private static void Forward2x2(float* x, float* y, int inW, int outH, int outW)
     {
+        bool vector = Avx512F.IsSupported && outW >= 8;
         for (int oh = 0; oh < outH; oh++, y += outW)
         {
             float* top = x + 2 * oh * inW;
             float* bottom = top + inW;
+            if (vector)
+            {
+                // Eight windows per step; the last step overlaps the previous one, recomputing a few outputs.
+                for (int ow = 0; ; ow += 8)
+                {
+                    if (ow > outW - 8) ow = outW - 8;
+                    Vector512<float> pairs = Vector512.Load(top + 2 * ow) + Vector512.Load(bottom + 2 * ow);
+                    Vector512<float> split = Avx512F.PermuteVar16x32(pairs, MaxPool2d.EvenThenOdd);
+                    ((split.GetLower() + split.GetUpper()) * Vector256.Create(0.25f)).Store(y + ow);
+                    if (ow == outW - 8) break;
+                }
+                continue;
+            }
             for (int ow = 0; ow < outW; ow++)
                 y[ow] = 0.25f * (top[2 * ow] + top[2 * ow + 1] + bottom[2 * ow] + bottom[2 * ow + 1]);
         }
@@ -311,14 +345,30 @@ public static unsafe class AvgPool2d
     {
         // Tiling windows cover each input once, so the gradient is assigned rather than accumulated; only an odd
         // trailing row or column, which no window reaches, needs clearing.
+        bool vector = Avx512F.IsSupported && outW >= 8;
         for (int oh = 0; oh < outH; oh++, dy += outW)
         {
             float* top = dx + 2 * oh * inW;
             float* bottom = top + inW;
-            for (int ow = 0; ow < outW; ow++)
+            if (vector)
             {
-                float g = 0.25f * dy[ow];
-                top[2 * ow] = g; top[2 * ow + 1] = g; bottom[2 * ow] = g; bottom[2 * ow + 1] = g;
+                for (int ow = 0; ; ow += 8)
+                {
+                    if (ow > outW - 8) ow = outW - 8;
+                    Vector512<float> share = Avx512F.PermuteVar16x32(
+                        Vector512.Create(Vector256.Load(dy + ow) * Vector256.Create(0.25f), default), MaxPool2d.Duplicate);
+                    share.Store(top + 2 * ow);
+                    share.Store(bottom + 2 * ow);
+                    if (ow == outW - 8) break;
+                }
+            }
+            else
+            {
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    float g = 0.25f * dy[ow];
+                    top[2 * ow] = g; top[2 * ow + 1] = g; bottom[2 * ow] = g; bottom[2 * ow + 1] = g;
+                }
             }
             for (int w = 2 * outW; w < inW; w++) { top[w] = 0; bottom[w] = 0; }
         }
