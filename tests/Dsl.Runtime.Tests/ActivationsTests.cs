@@ -149,6 +149,19 @@ public class ActivationsTests
     }
 
     [Fact]
+    public void SigmoidAndTanhSaturateWithoutOverflow()
+    {
+        float[] x = [-1e30f, -1000f, -100f, -88f, -87f, -20f, -1e-3f, -0f, 0f, 1e-7f, 1e-3f, 20f, 87f, 88f, 100f, 1e30f, 3f];
+        var y = new float[x.Length];
+        Activations.Sigmoid(x, y);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(1 / (1 + Math.Exp(-(double)x[i])) - y[i]) <= 1e-6, $"sigmoid({x[i]}) = {y[i]}");
+        Activations.Tanh(x, y);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(Math.Tanh(x[i]) - y[i]) <= 1e-6, $"tanh({x[i]}) = {y[i]}");
+    }
+
+    [Fact]
     public void MismatchedLengthsAreRejectedWithBothLengths()
     {
         var error = Assert.Throws<ArgumentException>(() => Activations.Relu(new float[5], new float[4]));

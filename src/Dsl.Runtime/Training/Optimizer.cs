@@ -25,13 +25,20 @@ public abstract class Optimizer
 /// <c>g += wd·p; v = μ·v + g; p -= lr·v</c> (weight decay applies to every parameter, biases included, as with PyTorch's single parameter group).</summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>Creates the optimiser; its velocity is allocated on the first step that uses momentum.</summary>
+    /// <param name="learningRate">Step size (PyTorch's <c>lr</c>).</param>
+    /// <param name="momentum">Velocity decay μ; 0 is plain gradient descent and keeps no state.</param>
+    /// <param name="weightDecay">L2 penalty added to every gradient as <c>wd·p</c>.</param>
     public Sgd(float learningRate, float momentum = 0f, float weightDecay = 0f) : base(learningRate)
     {
         Momentum = momentum;
         WeightDecay = weightDecay;
     }
 
+    /// <summary>Velocity decay μ.</summary>
     public float Momentum { get; set; }
+
+    /// <summary>L2 weight decay coefficient.</summary>
     public float WeightDecay { get; set; }
 
     private int _length = -1;
