@@ -20,6 +20,10 @@ public class Conv2dTests
         new object[] { 2, 6, 7, 3, 3, 3, 1, 1, 0, 1, 2 },     // rows of 7: the 128-bit copy path
         new object[] { 2, 5, 17, 3, 3, 1, 1, 1, 1, 0, 2 },    // rows of 17: one full vector and an overlapping one
         new object[] { 3, 6, 40, 2, 2, 5, 2, 1, 0, 2, 2 },    // rows of 40 with row stride 2
+        new object[] { 2, 4, 9, 2, 3, 2, 1, 1, 1, 0, 3 },     // wide lowering with height padding only
+        new object[] { 2, 6, 9, 3, 3, 3, 1, 1, 1, 1, 2 },     // direct forward: 8-wide segments, fewer than 4 channels
+        new object[] { 1, 5, 20, 5, 2, 3, 1, 1, 0, 1, 2 },    // direct forward: 16-wide segments, a channel block and a remainder
+        new object[] { 1, 3, 44, 4, 1, 5, 1, 1, 0, 0, 2 },    // direct forward: a segment pair, then a single overlapping segment
         new object[] { 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 8 }, // more examples than one chunk holds
     ];
 
@@ -106,6 +110,7 @@ public class Conv2dTests
     [InlineData(3, 6, 6, 2, 3, 3, 1, 1, 0, 0, 2)]
     [InlineData(2, 7, 5, 2, 3, 3, 2, 2, 1, 1, 1)]
     [InlineData(3, 4, 4, 2, 1, 1, 1, 1, 0, 0, 2)]
+    [InlineData(2, 4, 9, 2, 3, 2, 1, 1, 1, 0, 2)]   // wide lowering: padded width 9 against 8 outputs per row
     public void GradientMatchesFiniteDifferences(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int batch)
     {
         var g = new Conv2dGeometry(cin, h, w, cout, kh, kw, sh, sw, ph, pw);

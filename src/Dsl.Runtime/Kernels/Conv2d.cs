@@ -23,6 +23,7 @@ public readonly record struct Conv2dGeometry(
 /// matrix (see <see cref="Im2Col"/>), multiplied by the weight in a single large GEMM, and the product is scattered
 /// back to NCHW with the bias. The layout changes are split over examples with <see cref="Parallelism"/>; the GEMM
 /// parallelises itself. A 1×1, stride-1, unpadded convolution needs no lowering: each example already is its column matrix.
+/// A forward pass with a short reduction (LeNet's first layer) skips the lowering too: see <see cref="DirectConv2d"/>.
 /// </remarks>
 public static unsafe class Conv2d
 {
@@ -60,15 +61,22 @@ public static unsafe class Conv2d
             return;
         }
 
+        if (DirectConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                DirectConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
+            return;
+        }
+
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
-        int spatial = g.OutHeight * g.OutWidth;
+        int columnsPerExample = Im2Col.ColumnsPerExample(g);
         fixed (float* xPtr = x, biasPtr = bias, yPtr = y, workPtr = workspace)
         {
             for (int start = 0; start < batch; start += chunk)
             {
                 int count = Math.Min(chunk, batch - start);
-                int columns = count * spatial;
+                int columns = count * columnsPerExample;
                 Span<float> col = workspace[..(reduction * columns)];
                 Span<float> product = workspace.Slice(reduction * columns, g.OutChannels * columns);
                 Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
@@ -106,13 +114,13 @@ public static unsafe class Conv2d
 
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
-        int spatial = g.OutHeight * g.OutWidth;
+        int columnsPerExample = Im2Col.ColumnsPerExample(g);
         fixed (float* xPtr = x, dyPtr = dy, dxPtr = dx, workPtr = workspace)
         {
             for (int start = 0; start < batch; start += chunk)
             {
                 int count = Math.Min(chunk, batch - start);
-                int columns = count * spatial;
+                int columns = count * columnsPerExample;
                 Span<float> col = workspace[..(reduction * columns)];
                 Span<float> dProduct = workspace.Slice(reduction * columns, g.OutChannels * columns);
                 float* dProductPtr = workPtr + (long)reduction * columns;
@@ -169,7 +177,7 @@ public static unsafe class Conv2d
 
     /// <summary>Columns plus product floats per example.</summary>
     private static long FloatsPerExample(in Conv2dGeometry g) =>
-        ((long)g.InChannels * g.KernelHeight * g.KernelWidth + g.OutChannels) * g.OutHeight * g.OutWidth;
+        ((long)g.InChannels * g.KernelHeight * g.KernelWidth + g.OutChannels) * Im2Col.ColumnsPerExample(g);
 
     private static int ChunkExamples(in Conv2dGeometry g, int batch) =>
         (int)Math.Min(batch, Math.Max(1, TargetChunkFloats / FloatsPerExample(g)));
