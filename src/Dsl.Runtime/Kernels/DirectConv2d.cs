@@ -9,6 +9,7 @@ namespace Dsl.Runtime;
 /// layer (1·5·5). There the column matrix would be 25 times the input, and writing it costs more memory traffic than
 /// the whole convolution costs arithmetic; instead each output row segment is accumulated in registers from shifted
 /// loads of a zero-padded copy of the example, four output channels at a time so each load feeds four FMAs.
+/// The weight gradient of such a layer, when no input gradient is wanted (a first layer), is computed the same way.
 /// </summary>
 internal static unsafe class DirectConv2d
 {
@@ -28,6 +29,153 @@ internal static unsafe class DirectConv2d
     {
         var work = new ForwardWork { Geometry = g, X = x, Weight = weight, Bias = bias, Y = y, Batch = batch };
         KernelParallel.Run(ref work, batch, (long)g.OutSize * g.InChannels * g.KernelHeight * g.KernelWidth / 4);
+    }
+
+    /// <summary>Whether <see cref="WeightGradient"/> can run: the direct forward's conditions, with rows of at least 16 outputs.</summary>
+    public static bool AppliesToWeightGradient(in Conv2dGeometry g) => Applies(g) && g.OutWidth >= 16;
+
+    /// <summary>Scratch floats per part for <see cref="WeightGradient"/>: a partial weight and bias gradient.</summary>
+    public static int PartialFloats(in Conv2dGeometry g) => g.OutChannels * (g.InChannels * g.KernelHeight * g.KernelWidth + 1);
+
+    /// <summary>
+    /// dW and db without lowering, for a first layer (no dx wanted). Each part sums its examples into its own slice
+    /// of <paramref name="scratch"/>, and the slices are added at the end, so the result does not depend on timing.
+    /// </summary>
+    public static void WeightGradient(in Conv2dGeometry g, int batch, float* x, float* dy, float* dWeight, float* dBias,
+        float* scratch, int scratchFloats)
+    {
+        int partial = PartialFloats(g);
+        int parts = (int)Math.Min(Math.Min(Parallelism.MaxDegree, batch), Math.Max(1, scratchFloats / partial));
+        var work = new WeightGradientWork { Geometry = g, X = x, Dy = dy, Scratch = scratch, Batch = batch };
+        if (parts <= 1) work.Execute(0, 1);
+        else Parallelism.Run(ref work, parts);
+
+        int reduction = partial / g.OutChannels - 1;
+        int weights = g.OutChannels * reduction;
+        for (int i = 0; i < weights; i++)
+        {
+            float sum = 0;
+            for (int p = 0; p < parts; p++) sum += scratch[p * partial + i];
+            dWeight[i] = sum;
+        }
+        if (dBias == null) return;
+        for (int co = 0; co < g.OutChannels; co++)
+        {
+            float sum = 0;
+            for (int p = 0; p < parts; p++) sum += scratch[p * partial + weights + co];
+            dBias[co] = sum;
+        }
+    }
+
+    private struct WeightGradientWork : IParallelWork
+    {
+        public Conv2dGeometry Geometry;
+        public float* X, Dy, Scratch;
+        public int Batch;
+
+        public readonly void Execute(int part, int parts)
+        {
+            Conv2dGeometry g = Geometry;
+            (int begin, int end) = KernelParallel.Range(Batch, part, parts);
+            float* partial = Scratch + part * PartialFloats(g);
+            VectorOps.Clear(partial, PartialFloats(g));
+            float[] buffer = t_padded ??= GC.AllocateArray<float>(PaddedFloats, pinned: true);
+            float* padded = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            int inH = g.InHeight, inW = g.InWidth, paddedW = inW + 2 * g.PadWidth;
+            int planeFloats = (inH + 2 * g.PadHeight) * paddedW;
+            VectorOps.Clear(padded, g.InChannels * planeFloats + 16);
+            for (int n = begin; n < end; n++)
+            {
+                float* example = X + (long)n * g.InSize;
+                for (int c = 0; c < g.InChannels; c++)
+                    VectorOps.CopyRows(padded + c * planeFloats + g.PadHeight * paddedW + g.PadWidth, paddedW,
+                        example + c * inH * inW, inW, inH, inW);
+                ExampleWeightGradient(g, padded, paddedW, planeFloats, Dy + (long)n * g.OutSize, partial);
+            }
+        }
+    }
+
+    private static void ExampleWeightGradient(in Conv2dGeometry g, float* padded, int paddedW, int planeFloats, float* dy, float* partial)
+    {
+        int outH = g.OutHeight, outW = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth, cin = g.InChannels;
+        int reduction = cin * kh * kw, outPlane = outH * outW;
+        int* taps = stackalloc int[MaxReduction];
+        for (int c = 0, t = 0; c < cin; c++)
+            for (int ki = 0; ki < kh; ki++)
+                for (int kj = 0; kj < kw; kj++, t++)
+                    taps[t] = c * planeFloats + ki * paddedW + kj;
+
+        // Full 16-wide segments, then one that overlaps the last of them with the overlap masked out, so each
+        // output is counted once.
+        int fullSegments = outW / 16;
+        int tailStart = outW - 16;
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<float> tailMask = Vector512.GreaterThanOrEqual(lane, Vector512.Create(fullSegments * 16 - tailStart)).AsSingle();
+        bool hasTail = outW % 16 != 0;
+
+        float* biasPartial = partial + g.OutChannels * reduction;
+        for (int co = 0; co < g.OutChannels; co++)
+        {
+            float* dyPlane = dy + co * outPlane;
+            float* wPartial = partial + co * reduction;
+            Vector512<float> biasSum = Vector512<float>.Zero;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                float* row = dyPlane + oh * outW;
+                for (int s = 0; s < fullSegments; s++) biasSum += Vector512.Load(row + 16 * s);
+                if (hasTail) biasSum += Vector512.Load(row + tailStart) & tailMask;
+            }
+            biasPartial[co] += Vector512.Sum(biasSum);
+
+            // Taps in blocks of eight: eight accumulators, and each loaded gradient segment feeds eight FMAs.
+            for (int t0 = 0; t0 < reduction; t0 += 8)
+            {
+                int count = Math.Min(8, reduction - t0);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                int o0 = taps[t0], o1 = taps[t0 + Math.Min(1, count - 1)], o2 = taps[t0 + Math.Min(2, count - 1)], o3 = taps[t0 + Math.Min(3, count - 1)];
+                int o4 = taps[t0 + Math.Min(4, count - 1)], o5 = taps[t0 + Math.Min(5, count - 1)], o6 = taps[t0 + Math.Min(6, count - 1)], o7 = taps[t0 + Math.Min(7, count - 1)];
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    float* row = dyPlane + oh * outW;
+                    float* source = padded + oh * paddedW;
+                    for (int s = 0; s <= fullSegments; s++)
+                    {
+                        int start;
+                        Vector512<float> d;
+                        if (s < fullSegments)
+                        {
+                            start = 16 * s;
+                            d = Vector512.Load(row + start);
+                        }
+                        else
+                        {
+                            if (!hasTail) break;
+                            start = tailStart;
+                            d = Vector512.Load(row + start) & tailMask;
+                        }
+                        float* src = source + start;
+                        a0 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o0), a0);
+                        a1 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o1), a1);
+                        a2 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o2), a2);
+                        a3 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o3), a3);
+                        a4 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o4), a4);
+                        a5 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o5), a5);
+                        a6 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o6), a6);
+                        a7 = Vector512.FusedMultiplyAdd(d, Vector512.Load(src + o7), a7);
+                    }
+                }
+                // Short last blocks repeat their last tap in the unused accumulators; those sums are dropped here.
+                float* target = wPartial + t0;
+                target[0] += Vector512.Sum(a0);
+                if (count > 1) target[1] += Vector512.Sum(a1);
+                if (count > 2) target[2] += Vector512.Sum(a2);
+                if (count > 3) target[3] += Vector512.Sum(a3);
+                if (count > 4) target[4] += Vector512.Sum(a4);
+                if (count > 5) target[5] += Vector512.Sum(a5);
+                if (count > 6) target[6] += Vector512.Sum(a6);
+                if (count > 7) target[7] += Vector512.Sum(a7);
+            }
+        }
     }
 
     [ThreadStatic] private static float[]? t_padded;
