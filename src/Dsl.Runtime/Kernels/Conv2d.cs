@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Dsl.Runtime;
 
 /// <summary>Shape of a 2-D convolution over NCHW data; everything but the batch.</summary>
@@ -16,16 +18,191 @@ public readonly record struct Conv2dGeometry(
 }
 
 /// <summary>2-D convolution kernels. Weight <c>[out, in, kh, kw]</c> and bias <c>[out]</c>, PyTorch layout; data NCHW.</summary>
-public static class Conv2d
+/// <remarks>
+/// The batch is processed in chunks of examples sized to stay cache-resident. Each chunk is lowered to one column
+/// matrix (see <see cref="Im2Col"/>), multiplied by the weight in a single large GEMM, and the product is scattered
+/// back to NCHW with the bias. The layout changes are split over examples with <see cref="Parallelism"/>; the GEMM
+/// parallelises itself. A 1×1, stride-1, unpadded convolution needs no lowering: each example already is its column matrix.
+/// A forward pass with a short reduction (LeNet's first layer) skips the lowering too: see <see cref="DirectConv2d"/>.
+/// </remarks>
+public static unsafe class Conv2d
 {
+    /// <summary>Floats of workspace one chunk aims for (columns plus product): 1 MB, about one core's L2, so the GEMM reads
+    /// columns that were just written from cache rather than memory.</summary>
+    private const long TargetChunkFloats = 1 << 18;
+
     /// <summary>Scratch floats that <see cref="Forward"/> and <see cref="Backward"/> need for <paramref name="batch"/> examples.</summary>
-    public static int WorkspaceLength(in Conv2dGeometry g, int batch) => throw new NotImplementedException();
+    public static int WorkspaceLength(in Conv2dGeometry g, int batch)
+    {
+        ValidateGeometry(g);
+        Validate.NonNegative(batch, nameof(batch));
+        if (batch == 0 || IsPointwise(g)) return 0;
+        long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
+        if (length > Array.MaxLength)
+            throw new ArgumentException($"The convolution workspace for {g} would need {length} floats, more than an array can hold.", nameof(g));
+        return (int)length;
+    }
 
     /// <summary>Forward pass; an empty <paramref name="bias"/> means no bias.</summary>
     public static void Forward(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace) => throw new NotImplementedException();
+        ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+    {
+        int workspaceNeeded = WorkspaceLength(g, batch);
+        Validate.Length(x.Length, (long)batch * g.InSize, nameof(x));
+        Validate.Length(weight.Length, g.WeightSize, nameof(weight));
+        Validate.LengthOrEmpty(bias.Length, g.OutChannels, nameof(bias));
+        Validate.Length(y.Length, (long)batch * g.OutSize, nameof(y));
+        Validate.AtLeast(workspace.Length, workspaceNeeded, nameof(workspace));
+        if (batch == 0) return;
+
+        if (IsPointwise(g))
+        {
+            ForwardPointwise(g, batch, x, weight, bias, y);
+            return;
+        }
+
+        if (DirectConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                DirectConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
+            return;
+        }
+
+        int chunk = ChunkExamples(g, batch);
+        int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
+        int columnsPerExample = Im2Col.ColumnsPerExample(g);
+        fixed (float* xPtr = x, biasPtr = bias, yPtr = y, workPtr = workspace)
+        {
+            for (int start = 0; start < batch; start += chunk)
+            {
+                int count = Math.Min(chunk, batch - start);
+                int columns = count * columnsPerExample;
+                Span<float> col = workspace[..(reduction * columns)];
+                Span<float> product = workspace.Slice(reduction * columns, g.OutChannels * columns);
+                Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
+                Gemm.Multiply(weight, false, col, false, product, g.OutChannels, columns, reduction);
+                fixed (float* productPtr = product)
+                    Im2Col.ScatterToImages(g, productPtr, bias.IsEmpty ? null : biasPtr, count, yPtr + (long)start * g.OutSize);
+            }
+        }
+    }
 
     /// <summary>Backward pass: <paramref name="dx"/> (skipped when empty), weight and bias gradients (overwritten; bias skipped when empty).</summary>
     public static void Backward(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace) => throw new NotImplementedException();
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)
+    {
+        int workspaceNeeded = WorkspaceLength(g, batch);
+        Validate.Length(x.Length, (long)batch * g.InSize, nameof(x));
+        Validate.Length(weight.Length, g.WeightSize, nameof(weight));
+        Validate.Length(dy.Length, (long)batch * g.OutSize, nameof(dy));
+        Validate.LengthOrEmpty(dx.Length, (long)batch * g.InSize, nameof(dx));
+        Validate.Length(dWeight.Length, g.WeightSize, nameof(dWeight));
+        Validate.LengthOrEmpty(dBias.Length, g.OutChannels, nameof(dBias));
+        Validate.AtLeast(workspace.Length, workspaceNeeded, nameof(workspace));
+        dBias.Clear();
+        if (batch == 0)
+        {
+            dWeight.Clear();
+            return;
+        }
+
+        if (IsPointwise(g))
+        {
+            BackwardPointwise(g, batch, x, weight, dy, dx, dWeight, dBias);
+            return;
+        }
+
+        if (dx.IsEmpty && DirectConv2d.AppliesToWeightGradient(g) && workspace.Length >= DirectConv2d.PartialFloats(g))
+        {
+            fixed (float* xPtr = x, dyPtr = dy, dWeightPtr = dWeight, dBiasPtr = dBias, workPtr = workspace)
+                DirectConv2d.WeightGradient(g, batch, xPtr, dyPtr, dWeightPtr, dBias.IsEmpty ? null : dBiasPtr, workPtr, workspace.Length);
+            return;
+        }
+
+        int chunk = ChunkExamples(g, batch);
+        int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
+        int columnsPerExample = Im2Col.ColumnsPerExample(g);
+        fixed (float* xPtr = x, dyPtr = dy, dxPtr = dx, workPtr = workspace)
+        {
+            for (int start = 0; start < batch; start += chunk)
+            {
+                int count = Math.Min(chunk, batch - start);
+                int columns = count * columnsPerExample;
+                Span<float> col = workspace[..(reduction * columns)];
+                Span<float> dProduct = workspace.Slice(reduction * columns, g.OutChannels * columns);
+                float* dProductPtr = workPtr + (long)reduction * columns;
+
+                Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
+                Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
+                Gemm.Multiply(dProduct, false, col, true, dWeight, g.OutChannels, reduction, columns, accumulate: start > 0);
+                for (int co = 0; co < dBias.Length; co++)
+                    dBias[co] += TensorPrimitives.Sum(dProduct.Slice(co * columns, columns));
+                if (dx.IsEmpty) continue;
+
+                // The columns are no longer needed once dW has them, so their gradient reuses the same space.
+                Gemm.Multiply(weight, true, dProduct, false, col, reduction, columns, g.OutChannels);
+                Im2Col.Raise(g, workPtr, count, dxPtr + (long)start * g.InSize);
+            }
+        }
+    }
+
+    private static void ForwardPointwise(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> y)
+    {
+        int spatial = g.InHeight * g.InWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            Span<float> yExample = y.Slice(n * g.OutSize, g.OutSize);
+            Gemm.Multiply(weight, false, x.Slice(n * g.InSize, g.InSize), false, yExample, g.OutChannels, spatial, g.InChannels);
+            if (bias.IsEmpty) continue;
+            for (int co = 0; co < g.OutChannels; co++)
+            {
+                Span<float> plane = yExample.Slice(co * spatial, spatial);
+                TensorPrimitives.Add(plane, bias[co], plane);
+            }
+        }
+    }
+
+    private static void BackwardPointwise(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias)
+    {
+        int spatial = g.InHeight * g.InWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<float> dyExample = dy.Slice(n * g.OutSize, g.OutSize);
+            Gemm.Multiply(dyExample, false, x.Slice(n * g.InSize, g.InSize), true, dWeight,
+                g.OutChannels, g.InChannels, spatial, accumulate: n > 0);
+            if (!dx.IsEmpty)
+                Gemm.Multiply(weight, true, dyExample, false, dx.Slice(n * g.InSize, g.InSize), g.InChannels, spatial, g.OutChannels);
+            for (int co = 0; co < dBias.Length; co++)
+                dBias[co] += TensorPrimitives.Sum(dyExample.Slice(co * spatial, spatial));
+        }
+    }
+
+    private static bool IsPointwise(in Conv2dGeometry g) =>
+        g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0;
+
+    /// <summary>Columns plus product floats per example.</summary>
+    private static long FloatsPerExample(in Conv2dGeometry g) =>
+        ((long)g.InChannels * g.KernelHeight * g.KernelWidth + g.OutChannels) * Im2Col.ColumnsPerExample(g);
+
+    private static int ChunkExamples(in Conv2dGeometry g, int batch) =>
+        (int)Math.Min(batch, Math.Max(1, TargetChunkFloats / FloatsPerExample(g)));
+
+    private static void ValidateGeometry(in Conv2dGeometry g)
+    {
+        Validate.Positive(g.InChannels, "InChannels");
+        Validate.Positive(g.InHeight, "InHeight");
+        Validate.Positive(g.InWidth, "InWidth");
+        Validate.Positive(g.OutChannels, "OutChannels");
+        Validate.Positive(g.KernelHeight, "KernelHeight");
+        Validate.Positive(g.KernelWidth, "KernelWidth");
+        Validate.Positive(g.StrideHeight, "StrideHeight");
+        Validate.Positive(g.StrideWidth, "StrideWidth");
+        Validate.NonNegative(g.PadHeight, "PadHeight");
+        Validate.NonNegative(g.PadWidth, "PadWidth");
+        if (g.InHeight + 2 * g.PadHeight < g.KernelHeight || g.InWidth + 2 * g.PadWidth < g.KernelWidth)
+            throw new ArgumentException(
+                $"The {g.KernelHeight}×{g.KernelWidth} kernel is larger than the padded {g.InHeight + 2 * g.PadHeight}×{g.InWidth + 2 * g.PadWidth} input.", nameof(g));
+    }
 }

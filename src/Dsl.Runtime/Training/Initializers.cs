@@ -4,7 +4,21 @@ namespace Dsl.Runtime;
 public static class Initializers
 {
     /// <summary>Xavier/Glorot uniform: U(-a, a), a = sqrt(6 / (fanIn + fanOut)).</summary>
-    public static void Xavier(Span<float> weight, int fanIn, int fanOut, ref Rng rng) => throw new NotImplementedException();
+    public static void Xavier(Span<float> weight, int fanIn, int fanOut, ref Rng rng)
+    {
+        Validate.Positive(fanIn, nameof(fanIn));
+        Validate.Positive(fanOut, nameof(fanOut));
+        float bound = MathF.Sqrt(6f / ((float)fanIn + fanOut));
+        for (int i = 0; i < weight.Length; i++)
+            weight[i] = (2f * rng.NextSingle() - 1f) * bound;
+    }
+
     /// <summary>He/Kaiming normal: N(0, 2 / fanIn).</summary>
-    public static void He(Span<float> weight, int fanIn, ref Rng rng) => throw new NotImplementedException();
+    public static void He(Span<float> weight, int fanIn, ref Rng rng)
+    {
+        Validate.Positive(fanIn, nameof(fanIn));
+        float std = MathF.Sqrt(2f / fanIn);
+        for (int i = 0; i < weight.Length; i++)
+            weight[i] = rng.NextGaussian() * std;
+    }
 }
