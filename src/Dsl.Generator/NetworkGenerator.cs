@@ -85,9 +85,11 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         if (diagnostics.Count == 0)
             return;
-        var byPath = new Dictionary<string, SyntaxTree>();
+        // Two trees with one path (test compilations often leave paths empty) cannot be told apart: such
+        // locations fall back to path and line positions.
+        var byPath = new Dictionary<string, SyntaxTree?>();
         foreach (SyntaxTree tree in trees)
-            byPath[tree.FilePath] = tree;
+            byPath[tree.FilePath] = byPath.ContainsKey(tree.FilePath) ? null : tree;
         foreach (DiagnosticInfo diagnostic in diagnostics)
         {
             Location location = Location.None;

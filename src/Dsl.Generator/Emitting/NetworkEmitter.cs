@@ -261,9 +261,7 @@ public static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             using (_w.Block($"public float TrainStep({ReadOnlySpan} input, global::System.ReadOnlySpan<int> labels, global::Dsl.Runtime.Optimizer optimizer)"))
             {
-                _w.Line("if (optimizer is null)");
-                using (_w.Indent())
-                    _w.Line("throw new global::System.ArgumentNullException(nameof(optimizer));");
+                _w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
                 _w.Line("float loss = ComputeGradientsCore(input, labels, nameof(TrainStep));");
                 _w.Line("optimizer.Step(_parameters, _gradients);");
                 _w.Line("return loss;");

@@ -41,7 +41,7 @@ public static class SummaryEmitter
         int parameterCount = model.Plan.ParameterCount;
         long flops = model.Ops.Sum(op => op.Flops);
         text.Append("Total params: ").Append(Literals.Grouped(parameterCount)).Append(" (").Append(Bytes(parameterCount * 4L)).Append(")\n");
-        text.Append("Forward FLOPs per example: ").Append(Literals.Grouped(flops)).Append(" (multiply-adds; one per element for other layers)\n");
+        text.Append("Forward FLOPs per example: ").Append(Literals.Grouped(flops)).Append(" (multiply-adds in Conv and Dense, element operations in the other layers)\n");
         text.Append("Planned arena per example: ").Append(Literals.Grouped(model.Plan.FloatsPerExample)).Append(" floats (")
             .Append(Bytes(model.Plan.FloatsPerExample * 4L)).Append("), ")
             .Append(Literals.Grouped(model.Plan.FloatsPerExampleWithoutReuse)).Append(" without buffer reuse");

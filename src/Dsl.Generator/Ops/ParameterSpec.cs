@@ -30,6 +30,18 @@ public sealed record ParameterSpec(
     /// <summary>The PyTorch name, e.g. <c>conv1.weight</c>.</summary>
     public string Name => OpName + "." + Suffix;
 
+    /// <summary>Number of floats, without overflow.</summary>
+    public long LongLength
+    {
+        get
+        {
+            long length = 1;
+            foreach (int d in Shape)
+                length *= d;
+            return length;
+        }
+    }
+
     /// <summary>Number of floats.</summary>
     public int Length
     {

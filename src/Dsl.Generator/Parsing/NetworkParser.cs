@@ -70,8 +70,13 @@ public static class NetworkParser
                 init = (InitializerKind)value;
 
         var layers = new List<LayerSpec>();
+        int networks = 0;
         foreach (AttributeData attribute in type.GetAttributes())
         {
+            // [Network] on two parts of a partial class is already a compiler error (CS0579); generating for
+            // each part would add two files with the same name.
+            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName && ++networks > 1)
+                hasErrors = true;
             cancellationToken.ThrowIfCancellationRequested();
             if (!IsLayerAttribute(attribute.AttributeClass))
                 continue;

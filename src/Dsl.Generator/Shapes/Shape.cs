@@ -25,6 +25,9 @@ public sealed record Shape(EquatableArray<int> Dims)
     /// <summary>Width of a feature map.</summary>
     public int Width => Dims[2];
 
+    /// <summary>Floats in one example, without overflow.</summary>
+    public long LongSize => Dims.Aggregate(1L, (product, d) => product * d);
+
     /// <summary>Floats in one example.</summary>
     public int Size => Dims.Aggregate(1, (product, d) => product * d);
 
