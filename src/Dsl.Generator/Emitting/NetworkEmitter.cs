@@ -217,7 +217,7 @@ public static class NetworkEmitter
             using (_w.Block($"public {Span} Parameter(string name)"))
             {
                 _w.Line("(int offset, int length) = Locate(name);");
-                _w.Line("return _parameters.AsSpan(offset, length);");
+                _w.Line($"return new {Span}(_parameters, offset, length);");
             }
             _w.Line();
             _w.Line("/// <summary>The gradient of the parameter tensor named <paramref name=\"name\"/>, from the last training step.</summary>");
@@ -225,7 +225,7 @@ public static class NetworkEmitter
             using (_w.Block($"public {Span} Gradient(string name)"))
             {
                 _w.Line("(int offset, int length) = Locate(name);");
-                _w.Line("return _gradients.AsSpan(offset, length);");
+                _w.Line($"return new {Span}(_gradients, offset, length);");
             }
             _w.Line();
             _w.Line("private static (int Offset, int Length) Locate(string name) => name switch");
@@ -397,13 +397,13 @@ public static class NetworkEmitter
                 _w.Line($"{Span} {value.Name} = {Slice(value)};{comment}");
             }
             if (_usesWorkspace && _ops.Any(op => op.UsesWorkspace))
-                _w.Line($"{Span} workspace = _arena.AsSpan(batch * ArenaFloatsPerExample);");
+                _w.Line($"{Span} workspace = new {Span}(_arena).Slice(batch * ArenaFloatsPerExample);");
             if (arena.Count > 0 || _usesWorkspace)
                 _w.Line();
         }
 
         private static string Slice(PlannedValue value)
-            => value.IsExternal ? "input" : $"_arena.AsSpan(batch * {L(value.Offset)}, batch * {L(value.Size)})";
+            => value.IsExternal ? "input" : $"new {Span}(_arena, batch * {L(value.Offset)}, batch * {L(value.Size)})";
 
         private void WriteArena()
         {
@@ -441,8 +441,8 @@ public static class NetworkEmitter
         {
             foreach (ParameterSpec p in _plan.Parameters)
             {
-                _w.Line($"private {Span} {p.PropertyName} => _parameters.AsSpan({L(p.Offset)}, {L(p.Length)});");
-                _w.Line($"private {Span} {p.GradientPropertyName} => _gradients.AsSpan({L(p.Offset)}, {L(p.Length)});");
+                _w.Line($"private {Span} {p.PropertyName} => new {Span}(_parameters, {L(p.Offset)}, {L(p.Length)});");
+                _w.Line($"private {Span} {p.GradientPropertyName} => new {Span}(_gradients, {L(p.Offset)}, {L(p.Length)});");
             }
             if (_plan.Parameters.Count > 0)
                 _w.Line();
