@@ -388,15 +388,23 @@ public static class NetworkEmitter
 
         private void WriteLocals(List<PlannedValue> used, bool forward)
         {
-            var arena = used.Where(v => !v.IsExternal).OrderBy(v => v.Role).ThenBy(v => v.Index).ToList();
+            // Gradients in backward order, so that a gradient written in place is declared after the one it overwrites.
+            var arena = used.Where(v => !v.IsExternal)
+                .OrderBy(v => v.Role)
+                .ThenBy(v => v.Role == ValueRole.Gradient ? -v.Index : v.Index)
+                .ToList();
             foreach (PlannedValue value in used.Where(v => v.IsExternal && v.Name != "input").OrderBy(v => v.Index))
                 _w.Line($"{ReadOnlySpan} {value.Name} = input; // a view of the input");
+            var declared = new HashSet<string>();
             foreach (PlannedValue value in arena)
             {
-                string comment = value.SharesWith is not null ? $" // shares memory with {value.SharesWith}" : "";
-                _w.Line($"{Span} {value.Name} = {Slice(value)};{comment}");
+                if (value.SharesWith is not null && declared.Contains(value.SharesWith))
+                    _w.Line($"{Span} {value.Name} = {value.SharesWith}; // same memory");
+                else
+                    _w.Line($"{Span} {value.Name} = {Slice(value)};");
+                declared.Add(value.Name);
             }
-            if (_usesWorkspace && _ops.Any(op => op.UsesWorkspace))
+            if (_usesWorkspace)
                 _w.Line($"{Span} workspace = new {Span}(_arena).Slice(batch * ArenaFloatsPerExample);");
             if (arena.Count > 0 || _usesWorkspace)
                 _w.Line();
