@@ -41,11 +41,14 @@ public static class NetworkParser
     public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (ClassDeclarationSyntax)context.TargetNode;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
         AttributeData network = context.Attributes[0];
-        bool hasErrors = HasErrors(network);
+        // A declaration the parser recovered from (no name) only produces compiler errors; generating for it would add more.
+        bool hasErrors = HasErrors(network) || declaration.Identifier.IsMissing || type.Name.Length == 0;
 
-        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing
+            ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length)
+            : null;
         var inputShape = new List<int>();
         var inputLocations = new List<LocationInfo>();
         AttributeSyntax? networkSyntax = network.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -101,7 +104,10 @@ public static class NetworkParser
             inputLocations.ToEquatableArray(),
             init,
             layers.ToEquatableArray(),
-            hasErrors);
+            hasErrors)
+        {
+            IsRecord = declaration is RecordDeclarationSyntax,
+        };
     }
 
     /// <summary>
@@ -110,7 +116,7 @@ public static class NetworkParser
     /// </summary>
     public static EquatableArray<DiagnosticInfo> FindOrphanLayers(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
-        var declaration = (ClassDeclarationSyntax)context.Node;
+        var declaration = (TypeDeclarationSyntax)context.Node;
         if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
             return EquatableArray<DiagnosticInfo>.Empty;
         if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName))
@@ -221,7 +227,12 @@ public static class NetworkParser
     }
 
     private static string ClassName(INamedTypeSymbol type)
-        => type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+        => type.TypeParameters.Length == 0
+            ? Identifier(type.Name)
+            : Identifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
+
+    private static string Identifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string HintName(INamedTypeSymbol type)
     {
