@@ -39,6 +39,11 @@ public static class NetworkBuilder
     private static BuildResult BuildCore(NetworkSpec spec, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
+        if (spec.ParseError is not null)
+        {
+            return new BuildResult(null, EquatableArray.Create(
+                DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, spec.NetworkLocation, spec.DisplayName, spec.ParseError)));
+        }
         if (spec.HasErrors)
             return new BuildResult(null, EquatableArray<DiagnosticInfo>.Empty);
 
@@ -46,6 +51,11 @@ public static class NetworkBuilder
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
                 "a record cannot be a network, because its synthesized members and constructors conflict with the generated ones; declare 'partial class " + spec.DisplayName + "'"));
+        }
+        else if (spec.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
+                "a static class cannot hold the parameters and buffers of a network; remove 'static'"));
         }
         else if (!spec.IsPartial)
         {

@@ -44,6 +44,12 @@ public sealed record NetworkSpec(
     /// <summary>Whether the declaration is a record, which cannot host the generated members (DSL001).</summary>
     public bool IsRecord { get; init; }
 
+    /// <summary>Whether the class is static, which cannot hold a network's state (DSL001).</summary>
+    public bool IsStatic { get; init; }
+
+    /// <summary>An unexpected failure while reading the declaration, reported as DSL999.</summary>
+    public string? ParseError { get; init; }
+
     /// <summary>The class name for messages, without keyword escapes.</summary>
     public string DisplayName => ClassName.Replace("@", "");
 }

@@ -37,8 +37,29 @@ public static class NetworkParser
         ["Dsl.DropoutAttribute"] = LayerKind.Dropout,
     };
 
-    /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>.</summary>
+    /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>. Never throws: an unexpected
+    /// failure comes back as a spec with <see cref="NetworkSpec.ParseError"/> set.</summary>
     public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            string name = context.TargetSymbol.Name;
+            return new NetworkSpec(null, name, name + ".g.cs", "internal", EquatableArray<string>.Empty, true, null,
+                context.Attributes.Length > 0 && context.Attributes[0].ApplicationSyntaxReference is { } reference
+                    ? LocationInfo.From(reference.GetSyntax(cancellationToken)) : null,
+                EquatableArray<int>.Empty, EquatableArray<LocationInfo>.Empty, InitializerKind.Xavier,
+                EquatableArray<LayerSpec>.Empty, HasErrors: true)
+            {
+                ParseError = exception.GetType().Name + ": " + exception.Message,
+            };
+        }
+    }
+
+    private static NetworkSpec ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var declaration = (TypeDeclarationSyntax)context.TargetNode;
@@ -107,6 +128,7 @@ public static class NetworkParser
             hasErrors)
         {
             IsRecord = declaration is RecordDeclarationSyntax,
+            IsStatic = type.IsStatic,
         };
     }
 
@@ -115,6 +137,19 @@ public static class NetworkParser
     /// <c>[Network]</c> on any of its parts; empty otherwise.
     /// </summary>
     public static EquatableArray<DiagnosticInfo> FindOrphanLayers(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return FindOrphanLayersCore(context, cancellationToken);
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            return EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, LocationInfo.From(context.Node),
+                (context.Node as TypeDeclarationSyntax)?.Identifier.ValueText ?? "", exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static EquatableArray<DiagnosticInfo> FindOrphanLayersCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
         var declaration = (TypeDeclarationSyntax)context.Node;
         if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
