@@ -284,7 +284,9 @@ public static class NetworkEmitter
                 _w.Line("RunForward(input, batch, training: true);");
                 PlannedValue logits = _plan.Activation(N);
                 PlannedValue dLogits = _plan.Gradient(N)!;
-                _w.Line($"float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward({Slice(logits)}, labels, {Slice(dLogits)}, batch, OutputFloats);");
+                _w.Line($"{ReadOnlySpan} logits = {Slice(logits)};");
+                _w.Line($"{Span} logitsGradient = {Slice(dLogits)};");
+                _w.Line("float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(logits, labels, logitsGradient, batch, OutputFloats);");
                 if (_plan.FirstBackwardOp <= N)
                     _w.Line("RunBackward(input, batch);");
                 _w.Line("return loss;");
@@ -309,7 +311,7 @@ public static class NetworkEmitter
                 : "// No layer behaves differently in training, so the flag is unused here.");
             using (_w.Block($"private void RunForward({ReadOnlySpan} input, int batch, bool training)"))
             {
-                WriteLocals(used, forward: true);
+                WriteLocals(used);
                 _w.Append(body);
             }
             _w.Line();
@@ -337,7 +339,7 @@ public static class NetworkEmitter
             _w.Line("// Parameter gradients are overwritten, not accumulated, by the backward kernels.");
             using (_w.Block($"private void RunBackward({ReadOnlySpan} input, int batch)"))
             {
-                WriteLocals(used, forward: false);
+                WriteLocals(used);
                 _w.Append(body);
             }
             _w.Line();
@@ -388,7 +390,7 @@ public static class NetworkEmitter
                 used.Add(value);
         }
 
-        private void WriteLocals(List<PlannedValue> used, bool forward)
+        private void WriteLocals(List<PlannedValue> used)
         {
             // Gradients in backward order, so that a gradient written in place is declared after the one it overwrites.
             var arena = used.Where(v => !v.IsExternal)
