@@ -205,7 +205,7 @@ public static class NetworkParser
                 arguments.Add(argument);
         }
 
-        return new LayerSpec(kind, name, syntax is not null ? Normalize(syntax) : name, number, location, arguments.ToEquatableArray());
+        return new LayerSpec(kind, name, Display(name, syntax), number, location, arguments.ToEquatableArray());
     }
 
     private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Value switch
@@ -244,11 +244,16 @@ public static class NetworkParser
 
     private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
-    /// <summary>The attribute as written, with canonical spacing so that reformatting does not change the generated code.</summary>
-    private static string Normalize(AttributeSyntax syntax)
+    /// <summary>
+    /// The attribute as written, under its short name (whatever alias or qualification the source used) and with
+    /// canonical spacing, so that reformatting does not change the generated code.
+    /// </summary>
+    private static string Display(string name, AttributeSyntax? syntax)
     {
-        var text = new StringBuilder();
-        foreach (SyntaxToken token in syntax.DescendantTokens())
+        if (syntax?.ArgumentList is not { } arguments)
+            return name;
+        var text = new StringBuilder(name);
+        foreach (SyntaxToken token in arguments.DescendantTokens())
         {
             switch (token.Kind())
             {
