@@ -1,0 +1,97 @@
+using System;
+using System.Globalization;
+
+namespace Dsl.Generator.Model;
+
+/// <summary>The layer attributes the generator knows.</summary>
+public enum LayerKind
+{
+    /// <summary>A subclass of <c>Dsl.LayerAttribute</c> the generator does not know.</summary>
+    Unknown,
+    /// <summary><c>[Dense]</c></summary>
+    Dense,
+    /// <summary><c>[Conv]</c></summary>
+    Conv,
+    /// <summary><c>[MaxPool]</c></summary>
+    MaxPool,
+    /// <summary><c>[AvgPool]</c></summary>
+    AvgPool,
+    /// <summary><c>[Flatten]</c></summary>
+    Flatten,
+    /// <summary><c>[ReLU]</c></summary>
+    ReLU,
+    /// <summary><c>[PReLU]</c></summary>
+    PReLU,
+    /// <summary><c>[Sigmoid]</c></summary>
+    Sigmoid,
+    /// <summary><c>[Tanh]</c></summary>
+    Tanh,
+    /// <summary><c>[Dropout]</c></summary>
+    Dropout,
+}
+
+/// <summary>How an attribute argument was written.</summary>
+public enum ArgumentKind
+{
+    /// <summary>An <c>int</c> (or an enum value).</summary>
+    Int,
+    /// <summary>A <c>double</c>.</summary>
+    Double,
+    /// <summary>A <c>bool</c>.</summary>
+    Bool,
+}
+
+/// <summary>
+/// One attribute argument, positional or named, under the name of the property it sets (a square
+/// <c>kernel</c> sets both <c>KernelHeight</c> and <c>KernelWidth</c>, at the same location).
+/// </summary>
+public sealed record LayerArgument(string Name, ArgumentKind Kind, double Value, LocationInfo? Location)
+{
+    /// <summary>The value as an int (ints and enum values are exact in a double).</summary>
+    public int IntValue => (int)Value;
+
+    /// <summary>The value as a bool.</summary>
+    public bool BoolValue => Value != 0;
+
+    /// <summary>The value as the user wrote it.</summary>
+    public string Display => Kind switch
+    {
+        ArgumentKind.Bool => BoolValue ? "true" : "false",
+        ArgumentKind.Int => IntValue.ToString(CultureInfo.InvariantCulture),
+        _ => Value.ToString("R", CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>
+/// One layer attribute, in declaration order. <see cref="Number"/> counts from 1; <see cref="Display"/> is the
+/// attribute as written with normalised spacing, e.g. <c>Conv(6, 5, Padding = 2)</c>, for messages and the summary.
+/// </summary>
+public sealed record LayerSpec(
+    LayerKind Kind,
+    string AttributeName,
+    string Display,
+    int Number,
+    LocationInfo? Location,
+    EquatableArray<LayerArgument> Arguments)
+{
+    /// <summary>The argument named <paramref name="name"/>, or null when the attribute leaves it at its default.</summary>
+    public LayerArgument? Find(string name)
+    {
+        foreach (LayerArgument argument in Arguments)
+            if (string.Equals(argument.Name, name, StringComparison.Ordinal))
+                return argument;
+        return null;
+    }
+
+    /// <summary>The int argument <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
+    public int GetInt(string name, int fallback) => Find(name) is { } a ? a.IntValue : fallback;
+
+    /// <summary>The double argument <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
+    public double GetDouble(string name, double fallback) => Find(name) is { } a ? a.Value : fallback;
+
+    /// <summary>The bool argument <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
+    public bool GetBool(string name, bool fallback) => Find(name) is { } a ? a.BoolValue : fallback;
+
+    /// <summary>Where to point a diagnostic about argument <paramref name="name"/>: the argument, else the attribute.</summary>
+    public LocationInfo? LocationOf(string name) => Find(name)?.Location ?? Location;
+}

@@ -1,0 +1,108 @@
+using System.Collections.Generic;
+using Dsl.Generator.Emitting;
+using Dsl.Generator.Model;
+using Dsl.Generator.Shapes;
+
+namespace Dsl.Generator.Ops;
+
+/// <summary>2-D convolution, <c>[Conv(channels, kernel)]</c>: weight <c>[out, in, kh, kw]</c>, optional bias.</summary>
+public sealed record ConvOp(
+    int Channels, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth,
+    int PadHeight, int PadWidth, bool Bias) : Op
+{
+    /// <summary>Reads and validates the attribute (overrides such as <c>StrideHeight</c> fall back as documented); null after reporting DSL004.</summary>
+    public static ConvOp? From(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        int channels = layer.GetInt("Channels", 0);
+        int kh = layer.GetInt("KernelHeight", 0);
+        int kw = layer.GetInt("KernelWidth", 0);
+        int stride = layer.GetInt("Stride", 1);
+        int strideHeight = layer.GetInt("StrideHeight", 0);
+        int strideWidth = layer.GetInt("StrideWidth", 0);
+        int padding = layer.GetInt("Padding", 0);
+        int paddingHeight = layer.GetInt("PaddingHeight", -1);
+        int paddingWidth = layer.GetInt("PaddingWidth", -1);
+
+        bool valid = Check(channels > 0, layer, "Channels", "positive", channels, diagnostics);
+        valid &= Check(kh > 0, layer, "KernelHeight", "positive", kh, diagnostics);
+        if (kw != kh || layer.LocationOf("KernelWidth") != layer.LocationOf("KernelHeight"))
+            valid &= Check(kw > 0, layer, "KernelWidth", "positive", kw, diagnostics);
+        valid &= Check(stride > 0, layer, "Stride", "positive", stride, diagnostics);
+        valid &= Check(strideHeight >= 0, layer, "StrideHeight", "positive (or 0 for Stride)", strideHeight, diagnostics);
+        valid &= Check(strideWidth >= 0, layer, "StrideWidth", "positive (or 0 for Stride)", strideWidth, diagnostics);
+        valid &= Check(padding >= 0, layer, "Padding", "zero or positive", padding, diagnostics);
+        valid &= Check(paddingHeight >= -1, layer, "PaddingHeight", "zero or positive (or -1 for Padding)", paddingHeight, diagnostics);
+        valid &= Check(paddingWidth >= -1, layer, "PaddingWidth", "zero or positive (or -1 for Padding)", paddingWidth, diagnostics);
+        if (!valid)
+            return null;
+
+        return new ConvOp(channels, kh, kw,
+            strideHeight == 0 ? stride : strideHeight,
+            strideWidth == 0 ? stride : strideWidth,
+            paddingHeight < 0 ? padding : paddingHeight,
+            paddingWidth < 0 ? padding : paddingWidth,
+            layer.GetBool("Bias", true));
+    }
+
+    /// <inheritdoc/>
+    public override string TypeName => "Conv";
+
+    /// <inheritdoc/>
+    public override string NamePrefix => "conv";
+
+    /// <inheritdoc/>
+    public override Shape? InferOutput(Shape input, LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        if (!CheckFeatureMap(input, layer, diagnostics))
+            return null;
+        int height = WindowExtent(input.Height, KernelHeight, StrideHeight, PadHeight);
+        int width = WindowExtent(input.Width, KernelWidth, StrideWidth, PadWidth);
+        if (!CheckSpatial(input, height, width, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadHeight, PadWidth, layer, diagnostics))
+            return null;
+        return Shape.Map(Channels, height, width);
+    }
+
+    private int FanIn => Input.Channels * KernelHeight * KernelWidth;
+
+    private int FanOut => Channels * KernelHeight * KernelWidth;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ParameterSpec> Parameters
+    {
+        get
+        {
+            var weight = new ParameterSpec(Name, "weight", EquatableArray.Create(Channels, Input.Channels, KernelHeight, KernelWidth), FanIn, FanOut, ParameterInit.Weight);
+            return Bias
+                ? new[] { weight, new ParameterSpec(Name, "bias", EquatableArray.Create(Channels), FanIn, FanOut, ParameterInit.Zero) }
+                : new[] { weight };
+        }
+    }
+
+    /// <inheritdoc/>
+    public override long Flops => (long)Output.Size * Input.Channels * KernelHeight * KernelWidth;
+
+    /// <inheritdoc/>
+    public override bool BackwardReadsInput => true;
+
+    /// <inheritdoc/>
+    public override bool UsesWorkspace => true;
+
+    /// <inheritdoc/>
+    public override string? WorkspaceLengthExpression => $"global::Dsl.Runtime.Conv2d.WorkspaceLength(in {GeometryField}, batch)";
+
+    /// <inheritdoc/>
+    public override void EmitFields(SourceWriter writer)
+        => writer.Line($"private static readonly global::Dsl.Runtime.Conv2dGeometry {GeometryField} = new(" +
+            $"InChannels: {L(Input.Channels)}, InHeight: {L(Input.Height)}, InWidth: {L(Input.Width)}, OutChannels: {L(Channels)}, " +
+            $"KernelHeight: {L(KernelHeight)}, KernelWidth: {L(KernelWidth)}, StrideHeight: {L(StrideHeight)}, StrideWidth: {L(StrideWidth)}, " +
+            $"PadHeight: {L(PadHeight)}, PadWidth: {L(PadWidth)});");
+
+    /// <inheritdoc/>
+    public override void EmitForward(SourceWriter writer, OpEmitContext c)
+        => writer.Line($"global::Dsl.Runtime.Conv2d.Forward(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, {c.Output}, {c.Workspace});");
+
+    /// <inheritdoc/>
+    public override void EmitBackward(SourceWriter writer, OpEmitContext c)
+        => writer.Line($"global::Dsl.Runtime.Conv2d.Backward(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, {c.OutputGradient}, " +
+            $"{c.InputGradientOrDefault}, {c.Gradient("weight")}, {c.Gradient("bias")}, {c.Workspace});");
+}

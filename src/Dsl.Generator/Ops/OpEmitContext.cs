@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Dsl.Generator.Ops;
+
+/// <summary>
+/// The names an op's emitted calls use: span locals for its input, output and their gradients (chosen by the
+/// planner), the properties of its parameters and the batch variable.
+/// </summary>
+public sealed class OpEmitContext
+{
+    /// <summary>Creates a context for one op.</summary>
+    public OpEmitContext(
+        string input, string output, string? outputGradient, string? inputGradient, string? mask,
+        bool outputAliasesInput, IReadOnlyList<ParameterSpec> parameters)
+    {
+        Input = input;
+        Output = output;
+        OutputGradient = outputGradient;
+        InputGradient = inputGradient;
+        Mask = mask;
+        OutputAliasesInput = outputAliasesInput;
+        Parameters = parameters;
+    }
+
+    /// <summary>The batch-size variable.</summary>
+    public string Batch => "batch";
+
+    /// <summary>Scratch span for convolutions.</summary>
+    public string Workspace => "workspace";
+
+    /// <summary>The training-mode flag of the forward method.</summary>
+    public string Training => "training";
+
+    /// <summary>The network's random generator field.</summary>
+    public string Rng => "_rng";
+
+    /// <summary>Span local holding the op's input.</summary>
+    public string Input { get; }
+
+    /// <summary>Span local the op writes its output to.</summary>
+    public string Output { get; }
+
+    /// <summary>Span local holding the gradient of the loss with respect to the output (backward only).</summary>
+    public string? OutputGradient { get; }
+
+    /// <summary>Span local to write the input gradient to, or null when nothing upstream needs it.</summary>
+    public string? InputGradient { get; }
+
+    /// <summary>Span local of the dropout mask.</summary>
+    public string? Mask { get; }
+
+    /// <summary>Whether the planner put the output on top of the input (in place).</summary>
+    public bool OutputAliasesInput { get; }
+
+    /// <summary>The op's parameters with their offsets.</summary>
+    public IReadOnlyList<ParameterSpec> Parameters { get; }
+
+    /// <summary>The property viewing parameter <paramref name="suffix"/>, or <c>default</c> (an empty span) if the op has none.</summary>
+    public string Parameter(string suffix) => Parameters.FirstOrDefault(p => p.Suffix == suffix)?.PropertyName ?? "default";
+
+    /// <summary>The property viewing the gradient of parameter <paramref name="suffix"/>, or <c>default</c>.</summary>
+    public string Gradient(string suffix) => Parameters.FirstOrDefault(p => p.Suffix == suffix)?.GradientPropertyName ?? "default";
+
+    /// <summary>The input-gradient argument: the local, or <c>default</c> to let the kernel skip it.</summary>
+    public string InputGradientOrDefault => InputGradient ?? "default";
+}

@@ -1,0 +1,264 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Dsl.Generator.Diagnostics;
+using Dsl.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Dsl.Generator.Parsing;
+
+/// <summary>
+/// The only code that reads Roslyn symbols and syntax: it turns a <c>[Network]</c> class into a <see cref="NetworkSpec"/>
+/// of plain values (and finds layer attributes on classes without <c>[Network]</c>), then lets go of the compilation.
+/// </summary>
+public static class NetworkParser
+{
+    /// <summary>Metadata name of the network attribute.</summary>
+    public const string NetworkAttributeName = "Dsl.NetworkAttribute";
+
+    /// <summary>Metadata name of the base of every layer attribute.</summary>
+    public const string LayerAttributeName = "Dsl.LayerAttribute";
+
+    private static readonly Dictionary<string, LayerKind> s_kinds = new()
+    {
+        ["Dsl.DenseAttribute"] = LayerKind.Dense,
+        ["Dsl.ConvAttribute"] = LayerKind.Conv,
+        ["Dsl.MaxPoolAttribute"] = LayerKind.MaxPool,
+        ["Dsl.AvgPoolAttribute"] = LayerKind.AvgPool,
+        ["Dsl.FlattenAttribute"] = LayerKind.Flatten,
+        ["Dsl.ReLUAttribute"] = LayerKind.ReLU,
+        ["Dsl.PReLUAttribute"] = LayerKind.PReLU,
+        ["Dsl.SigmoidAttribute"] = LayerKind.Sigmoid,
+        ["Dsl.TanhAttribute"] = LayerKind.Tanh,
+        ["Dsl.DropoutAttribute"] = LayerKind.Dropout,
+    };
+
+    /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>.</summary>
+    public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (ClassDeclarationSyntax)context.TargetNode;
+        AttributeData network = context.Attributes[0];
+        bool hasErrors = HasErrors(network);
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
+        var inputShape = new List<int>();
+        var inputLocations = new List<LocationInfo>();
+        AttributeSyntax? networkSyntax = network.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? networkLocation = networkSyntax is not null ? LocationInfo.From(networkSyntax) : null;
+
+        if (!hasErrors && network.ConstructorArguments.Length == 1 && network.ConstructorArguments[0] is { Kind: TypedConstantKind.Array, IsNull: false } shape)
+        {
+            List<AttributeArgumentSyntax> positional = Positional(networkSyntax);
+            bool oneArgumentPerDimension = positional.Count == shape.Values.Length;
+            for (int i = 0; i < shape.Values.Length; i++)
+            {
+                inputShape.Add(shape.Values[i].Value is int d ? d : 0);
+                LocationInfo? location = oneArgumentPerDimension ? LocationInfo.From(positional[i]) : networkLocation;
+                if (location is not null)
+                    inputLocations.Add(location);
+            }
+        }
+
+        var init = InitializerKind.Xavier;
+        foreach (KeyValuePair<string, TypedConstant> named in network.NamedArguments)
+            if (named.Key == "Init" && named.Value.Value is int value)
+                init = (InitializerKind)value;
+
+        var layers = new List<LayerSpec>();
+        int networks = 0;
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            // [Network] on two parts of a partial class is already a compiler error (CS0579); generating for
+            // each part would add two files with the same name.
+            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName && ++networks > 1)
+                hasErrors = true;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!IsLayerAttribute(attribute.AttributeClass))
+                continue;
+            if (HasErrors(attribute))
+            {
+                hasErrors = true;
+                continue;
+            }
+            layers.Add(ParseLayer(attribute, layers.Count + 1, cancellationToken));
+        }
+
+        return new NetworkSpec(
+            ns,
+            ClassName(type),
+            HintName(type),
+            AccessibilityKeywords(type.DeclaredAccessibility),
+            ContainingTypes(type),
+            declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
+            LocationInfo.From(declaration.Identifier.GetLocation()),
+            networkLocation,
+            inputShape.ToEquatableArray(),
+            inputLocations.ToEquatableArray(),
+            init,
+            layers.ToEquatableArray(),
+            hasErrors);
+    }
+
+    /// <summary>
+    /// DSL006 for every layer attribute on <paramref name="context"/>'s class declaration when the class has no
+    /// <c>[Network]</c> on any of its parts; empty otherwise.
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> FindOrphanLayers(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var declaration = (ClassDeclarationSyntax)context.Node;
+        if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
+            return EquatableArray<DiagnosticInfo>.Empty;
+        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName))
+            return EquatableArray<DiagnosticInfo>.Empty;
+
+        var diagnostics = new List<DiagnosticInfo>();
+        foreach (AttributeListSyntax list in declaration.AttributeLists)
+        {
+            foreach (AttributeSyntax attribute in list.Attributes)
+            {
+                if (context.SemanticModel.GetSymbolInfo(attribute, cancellationToken).Symbol is IMethodSymbol constructor
+                    && IsLayerAttribute(constructor.ContainingType))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerWithoutNetworkId, LocationInfo.From(attribute),
+                        ShortName(constructor.ContainingType), type.Name));
+                }
+            }
+        }
+        return diagnostics.ToEquatableArray();
+    }
+
+    private static LayerSpec ParseLayer(AttributeData attribute, int number, CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol attributeClass = attribute.AttributeClass!;
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? location = syntax is not null ? LocationInfo.From(syntax) : null;
+        string name = ShortName(attributeClass);
+        s_kinds.TryGetValue(attributeClass.ToDisplayString(), out LayerKind kind);
+
+        var arguments = new List<LayerArgument>();
+        List<AttributeArgumentSyntax> positional = Positional(syntax);
+        ImmutableArray<IParameterSymbol> parameters = attribute.AttributeConstructor!.Parameters;
+        for (int i = 0; i < parameters.Length && i < attribute.ConstructorArguments.Length; i++)
+        {
+            string parameter = parameters[i].Name;
+            AttributeArgumentSyntax? argumentSyntax =
+                positional.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter)
+                ?? (i < positional.Count && positional[i].NameColon is null ? positional[i] : null);
+            LocationInfo? argumentLocation = argumentSyntax is not null ? LocationInfo.From(argumentSyntax) : location;
+            // A square window sets both extents; both point at the one argument.
+            IEnumerable<string> properties = parameter == "kernel" ? new[] { "KernelHeight", "KernelWidth" } : new[] { Pascal(parameter) };
+            foreach (string property in properties)
+                if (ToArgument(property, attribute.ConstructorArguments[i], argumentLocation) is { } argument)
+                    arguments.Add(argument);
+        }
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            AttributeArgumentSyntax? argumentSyntax = syntax?.ArgumentList?.Arguments
+                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == named.Key);
+            if (ToArgument(named.Key, named.Value, argumentSyntax is not null ? LocationInfo.From(argumentSyntax) : location) is { } argument)
+                arguments.Add(argument);
+        }
+
+        return new LayerSpec(kind, name, syntax is not null ? Normalize(syntax) : name, number, location, arguments.ToEquatableArray());
+    }
+
+    private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Value switch
+    {
+        int i => new LayerArgument(name, ArgumentKind.Int, i, location),
+        double d => new LayerArgument(name, ArgumentKind.Double, d, location),
+        float f => new LayerArgument(name, ArgumentKind.Double, f, location),
+        bool b => new LayerArgument(name, ArgumentKind.Bool, b ? 1 : 0, location),
+        _ => null,
+    };
+
+    private static List<AttributeArgumentSyntax> Positional(AttributeSyntax? syntax)
+        => syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null).ToList() ?? new List<AttributeArgumentSyntax>();
+
+    private static bool HasErrors(AttributeData attribute)
+        => attribute.AttributeClass is null or { TypeKind: TypeKind.Error }
+            || attribute.AttributeConstructor is null
+            || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+            || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error);
+
+    private static bool IsLayerAttribute(INamedTypeSymbol? type)
+    {
+        for (INamedTypeSymbol? current = type?.BaseType; current is not null; current = current.BaseType)
+            if (current.ToDisplayString() == LayerAttributeName)
+                return true;
+        return false;
+    }
+
+    private static string ShortName(INamedTypeSymbol attributeClass)
+    {
+        string name = attributeClass.Name;
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) && name.Length > "Attribute".Length
+            ? name.Substring(0, name.Length - "Attribute".Length)
+            : name;
+    }
+
+    private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>The attribute as written, with canonical spacing so that reformatting does not change the generated code.</summary>
+    private static string Normalize(AttributeSyntax syntax)
+    {
+        var text = new StringBuilder();
+        foreach (SyntaxToken token in syntax.DescendantTokens())
+        {
+            switch (token.Kind())
+            {
+                case SyntaxKind.CommaToken: text.Append(", "); break;
+                case SyntaxKind.EqualsToken: text.Append(" = "); break;
+                case SyntaxKind.ColonToken: text.Append(": "); break;
+                default: text.Append(token.Text); break;
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string ClassName(INamedTypeSymbol type)
+        => type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+
+    private static string HintName(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            parts.Insert(0, current.MetadataName.Replace('`', '_'));
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+            parts.Insert(0, ns.ToDisplayString());
+        return string.Join(".", parts) + ".g.cs";
+    }
+
+    private static EquatableArray<string> ContainingTypes(INamedTypeSymbol type)
+    {
+        var declarations = new List<string>();
+        for (INamedTypeSymbol? current = type.ContainingType; current is not null; current = current.ContainingType)
+        {
+            string keyword = current switch
+            {
+                { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+                { IsRecord: true } => "record",
+                { TypeKind: TypeKind.Struct } => "struct",
+                { TypeKind: TypeKind.Interface } => "interface",
+                _ => "class",
+            };
+            declarations.Insert(0, "partial " + keyword + " " + ClassName(current));
+        }
+        return declarations.ToEquatableArray();
+    }
+
+    private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "internal",
+    };
+}
