@@ -63,6 +63,20 @@ public sealed class GoldenTests
         Assert.NotEmpty(GeneratorHarness.Emit(run.Output));
     }
 
+    [Theory]
+    [InlineData(nameof(Zoo.Mlp), Zoo.Mlp)]
+    [InlineData(nameof(Zoo.LeNetModern), Zoo.LeNetModern)]
+    public void Generated_code_compiles_without_implicit_usings(string name, string source)
+    {
+        // Generated code lands in projects whose usings it cannot know; it must spell out everything it uses.
+        var run = GeneratorHarness.Run(source, implicitUsings: false);
+        Assert.Empty(run.GeneratorDiagnostics);
+        var problems = run.OutputWarningsAndErrors.ToList();
+        Assert.True(problems.Count == 0,
+            $"{name}: generated code needs usings the project may not have ({problems.Count} diagnostics), first ones:\n" +
+            string.Join("\n", problems.Take(5)));
+    }
+
     [Fact]
     public void All_zoo_models_compile_together()
     {

@@ -77,14 +77,23 @@ public sealed class SummaryTests : IClassFixture<SummaryTests.CompiledZoo>
     }
 
     [Fact]
-    public void LeNet_summary_total_flops_cover_at_least_the_convolutions_and_dense_layers()
+    public void LeNet_summary_states_total_parameters_flops_and_planned_memory()
     {
         string summary = Summary("LeNetModern");
-        // The total line must mention a number at least as large as the conv + dense multiply-adds (416,520).
-        var totalLine = summary.Split('\n').FirstOrDefault(l => l.Contains("total", StringComparison.OrdinalIgnoreCase));
-        Assert.NotNull(totalLine);
-        var numbers = Regex.Matches(totalLine, @"\d[\d,]*").Select(m => long.Parse(m.Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(numbers.Any(n => n >= 416_520), $"no total FLOPs ≥ 416,520 on the total line: {totalLine}");
+        // Multiply-adds of conv and dense (416,520) plus one operation per element of the ReLUs and pools
+        // (4,704 + 4,704 + 1,600 + 1,600 + 120 + 84 = 12,812).
+        Assert.Equal(429_332, 416_520 + 12_812);
+        var flopsLine = summary.Split('\n').FirstOrDefault(l => l.Contains("FLOPs per example", StringComparison.Ordinal));
+        Assert.True(flopsLine is not null, "no FLOPs total in:\n" + summary);
+        AssertNumber(flopsLine, 429_332, "total FLOPs");
+        var paramsLine = summary.Split('\n').FirstOrDefault(l => l.StartsWith("Total params", StringComparison.Ordinal));
+        Assert.True(paramsLine is not null, "no parameter total in:\n" + summary);
+        AssertNumber(paramsLine, 61_706, "total parameters");
+        // The planned arena must agree with the constant the generated code sizes its buffer with.
+        int arena = (int)_zoo.Model("LeNetModern").GetField("ArenaFloatsPerExample", BindingFlags.NonPublic | BindingFlags.Static)!.GetRawConstantValue()!;
+        var arenaLine = summary.Split('\n').FirstOrDefault(l => l.Contains("arena", StringComparison.OrdinalIgnoreCase));
+        Assert.True(arenaLine is not null, "no planned arena in:\n" + summary);
+        AssertNumber(arenaLine, arena, "arena floats");
     }
 
     [Fact]
@@ -101,21 +110,17 @@ public sealed class SummaryTests : IClassFixture<SummaryTests.CompiledZoo>
     [InlineData("Mlp256", 784, 10)]
     [InlineData("LeNetClassic", 784, 10)]
     [InlineData("LeNetModern", 784, 10)]
-    public void Network_reports_sizes_and_allocates_its_parameters(string model, int inputSize, int outputSize)
+    public void Network_reports_its_sizes(string model, int inputSize, int outputSize)
     {
-        var network = Create(model);
-        int parameterCount = (int)_zoo.Model(model).GetField("ParameterCount")!.GetRawConstantValue()!;
-
+        var network = Uninitialized(model);
         Assert.Equal(inputSize, network.InputSize);
         Assert.Equal(outputSize, network.OutputSize);
-        Assert.Equal(parameterCount, network.Parameters.Length);
-        Assert.Equal(parameterCount, network.Gradients.Length);
     }
 
     [Fact]
     public void LeNet_parameters_are_named_and_laid_out_like_pytorch()
     {
-        var infos = Create("LeNetModern").ParameterInfos;
+        var infos = Uninitialized("LeNetModern").ParameterInfos;
         var expected = new (string Name, int[] Shape)[]
         {
             ("conv1.weight", [6, 1, 5, 5]), ("conv1.bias", [6]),
@@ -134,6 +139,43 @@ public sealed class SummaryTests : IClassFixture<SummaryTests.CompiledZoo>
             offset += info.Length;
         }
         Assert.Equal(61_706, offset);
+    }
+
+    [Theory]
+    [InlineData(785)]
+    [InlineData(783)]
+    [InlineData(0)]
+    public void Forward_rejects_input_of_the_wrong_length_naming_both_shapes(int length)
+    {
+        // The check runs before any kernel, so an object without its constructor is enough.
+        var network = Uninitialized("LeNetModern");
+        var error = Assert.Throws<ArgumentException>(() => network.Forward(new float[length]));
+        Assert.Contains("1, 28, 28)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("784", error.Message, StringComparison.Ordinal);
+        Assert.Contains(length.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainStep_rejects_labels_that_do_not_match_the_batch()
+    {
+        var network = Uninitialized("Mlp");
+        var error = Assert.Throws<ArgumentException>(() => network.ComputeGradients(new float[2 * 784], new int[3]));
+        Assert.Contains("3", error.Message, StringComparison.Ordinal);
+        Assert.Contains(1568.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+    }
+
+    // The tests below construct the network, which runs Dsl.Runtime's initialisers and kernels: they fail with
+    // NotImplementedException until the runtime branches are merged, and say so.
+
+    [Theory]
+    [InlineData("Mlp")]
+    [InlineData("LeNetModern")]
+    public void Constructor_allocates_parameters_and_gradients(string model)
+    {
+        var network = Create(model);
+        int parameterCount = (int)_zoo.Model(model).GetField("ParameterCount")!.GetRawConstantValue()!;
+        Assert.Equal(parameterCount, network.Parameters.Length);
+        Assert.Equal(parameterCount, network.Gradients.Length);
     }
 
     [Fact]
@@ -156,16 +198,6 @@ public sealed class SummaryTests : IClassFixture<SummaryTests.CompiledZoo>
     }
 
     [Fact]
-    public void Forward_rejects_input_of_the_wrong_length_naming_both_shapes()
-    {
-        var network = Create("LeNetModern");
-        var error = Assert.Throws<ArgumentException>(() => network.Forward(new float[784 + 1]));
-        Assert.Contains("(1, 28, 28)", error.Message, StringComparison.Ordinal);
-        Assert.Contains("785", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => network.Forward([]));
-    }
-
-    [Fact]
     public void Forward_returns_one_row_of_logits_per_example()
     {
         var network = Create("LeNetModern");
@@ -174,13 +206,30 @@ public sealed class SummaryTests : IClassFixture<SummaryTests.CompiledZoo>
         {
             input[i] = (i % 29) / 29f;
         }
-        var logits = network.Forward(input).ToArray();
+        var logits = Runtime(() => network.Forward(input).ToArray());
         Assert.Equal(3 * 10, logits.Length);
         Assert.All(logits, v => Assert.True(float.IsFinite(v)));
     }
 
+    private INetwork Uninitialized(string model) =>
+        (INetwork)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(_zoo.Model(model));
+
     private INetwork Create(string model) =>
-        (INetwork)Activator.CreateInstance(_zoo.Model(model), [0])!;
+        Runtime(() => (INetwork)Activator.CreateInstance(_zoo.Model(model), [0])!);
+
+    private static T Runtime<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is NotImplementedException || e.InnerException is NotImplementedException)
+        {
+            throw new InvalidOperationException(
+                "Dsl.Runtime on this branch still has a stub (merge the runtime branches to run this test): " +
+                (e.InnerException ?? e).StackTrace?.Split('\n').FirstOrDefault()?.Trim(), e);
+        }
+    }
 
     private string Summary(string model)
     {
