@@ -162,6 +162,69 @@ public sealed class DiagnosticTests
             """);
     }
 
+    [Fact]
+    public void DSL004_message_names_layer_argument_requirement_and_value()
+    {
+        var d = ReportsOne("DSL004", """
+            using Dsl;
+            namespace Demo;
+            [Network(1, 8, 8)]
+            [Conv(4, 3), ReLU, MaxPool(2, [|Stride = -1|]), Flatten, Dense(10)]
+            public partial class BadStride { }
+            """);
+        MessageContains(d, "MaxPool(2, Stride = -1)", "layer 3", "Stride", "-1");
+    }
+
+    [Fact]
+    public void DSL002_message_names_the_declared_shape()
+    {
+        var d = ReportsOne("DSL002", """
+            using Dsl;
+            namespace Demo;
+            [Network(1, [|0|], 28)]
+            [Flatten, Dense(10)]
+            public partial class ZeroHeight { }
+            """);
+        MessageContains(d, "(1, 0, 28)", "height");
+    }
+
+    [Fact]
+    public void DSL009_network_must_end_flat_for_the_classification_loss()
+    {
+        // Not in the original list of rules; the generator adds it because TrainStep's softmax needs class scores.
+        var run = GeneratorHarness.Run("""
+            using Dsl;
+            namespace Demo;
+            [Network(1, 8, 8)]
+            [Conv(2, 3), ReLU]
+            public partial class EndsOnMap { }
+            """);
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("DSL009", d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        MessageContains(d, "(2, 6, 6)");
+        Assert.Empty(run.GeneratedSources);
+        Assert.Empty(run.OutputWarningsAndErrors);
+    }
+
+    [Fact]
+    public void DSL010_user_defined_layer_attribute_is_reported_not_ignored()
+    {
+        var marked = MarkedSource.Parse("""
+            using Dsl;
+            namespace Demo;
+            public sealed class MyLayerAttribute : LayerAttribute { }
+            [Network(4)]
+            [[|MyLayer|], Dense(2)]
+            public partial class Custom { }
+            """);
+        var run = GeneratorHarness.Run(marked.Text);
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("DSL010", d.Id);
+        Assert.Equal(marked.Spans[0].Span, d.Location.SourceSpan);
+        Assert.Empty(run.OutputWarningsAndErrors);
+    }
+
     [Theory]
     [InlineData("[Dense(10), Dropout(0.0)]")]
     [InlineData("[Dense(10), Dropout(0.999)]")]

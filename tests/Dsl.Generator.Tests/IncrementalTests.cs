@@ -196,6 +196,23 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void Moving_a_broken_network_moves_its_diagnostic()
+    {
+        // The flip side of caching: locations live in the pipeline as values, so a shift must not leave a stale squiggle.
+        var compilation = BaseCompilation();
+        var first = GeneratorHarness.Run(compilation);
+        const string inserted = "// moved down by a comment\n";
+
+        var second = GeneratorHarness.Run(Edit(compilation, BrokenPath, s => inserted + s), first.Driver);
+
+        var before = first.GeneratorDiagnostics.Single(d => d.Id == "DSL005").Location;
+        var after = second.GeneratorDiagnostics.Single(d => d.Id == "DSL005").Location;
+        Assert.Equal(before.SourceSpan.Start + inserted.Length, after.SourceSpan.Start);
+        Assert.Equal(before.GetLineSpan().StartLinePosition.Line + 1, after.GetLineSpan().StartLinePosition.Line);
+        Assert.Same(second.Input.SyntaxTrees.Single(t => t.FilePath == BrokenPath), after.SourceTree);
+    }
+
+    [Fact]
     public void Step_outputs_hold_no_roslyn_objects()
     {
         // Symbols, nodes and compilations compare by reference and pin the whole compilation in memory; one of them
