@@ -117,7 +117,11 @@ public static class DiagnosticDescriptors
     };
 
     /// <summary>All rules, in id order.</summary>
-    public static IReadOnlyCollection<DiagnosticDescriptor> All => s_byId.Values;
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
+    {
+        NotPartial, InvalidInputShape, SpatialSize, InvalidHyperparameter, DenseNeedsFlat, LayerWithoutNetwork,
+        NeedsFeatureMap, NoLayers, OutputNotFlat, UnknownLayer, InternalError,
+    };
 
     /// <summary>The rule with id <paramref name="id"/>.</summary>
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

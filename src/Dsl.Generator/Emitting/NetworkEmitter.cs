@@ -217,7 +217,7 @@ public static class NetworkEmitter
             using (_w.Block($"public {Span} Parameter(string name)"))
             {
                 _w.Line("(int offset, int length) = Locate(name);");
-                _w.Line("return _parameters.AsSpan(offset, length);");
+                _w.Line($"return new {Span}(_parameters, offset, length);");
             }
             _w.Line();
             _w.Line("/// <summary>The gradient of the parameter tensor named <paramref name=\"name\"/>, from the last training step.</summary>");
@@ -225,7 +225,7 @@ public static class NetworkEmitter
             using (_w.Block($"public {Span} Gradient(string name)"))
             {
                 _w.Line("(int offset, int length) = Locate(name);");
-                _w.Line("return _gradients.AsSpan(offset, length);");
+                _w.Line($"return new {Span}(_gradients, offset, length);");
             }
             _w.Line();
             _w.Line("private static (int Offset, int Length) Locate(string name) => name switch");
@@ -388,22 +388,30 @@ public static class NetworkEmitter
 
         private void WriteLocals(List<PlannedValue> used, bool forward)
         {
-            var arena = used.Where(v => !v.IsExternal).OrderBy(v => v.Role).ThenBy(v => v.Index).ToList();
+            // Gradients in backward order, so that a gradient written in place is declared after the one it overwrites.
+            var arena = used.Where(v => !v.IsExternal)
+                .OrderBy(v => v.Role)
+                .ThenBy(v => v.Role == ValueRole.Gradient ? -v.Index : v.Index)
+                .ToList();
             foreach (PlannedValue value in used.Where(v => v.IsExternal && v.Name != "input").OrderBy(v => v.Index))
                 _w.Line($"{ReadOnlySpan} {value.Name} = input; // a view of the input");
+            var declared = new HashSet<string>();
             foreach (PlannedValue value in arena)
             {
-                string comment = value.SharesWith is not null ? $" // shares memory with {value.SharesWith}" : "";
-                _w.Line($"{Span} {value.Name} = {Slice(value)};{comment}");
+                if (value.SharesWith is not null && declared.Contains(value.SharesWith))
+                    _w.Line($"{Span} {value.Name} = {value.SharesWith}; // same memory");
+                else
+                    _w.Line($"{Span} {value.Name} = {Slice(value)};");
+                declared.Add(value.Name);
             }
-            if (_usesWorkspace && _ops.Any(op => op.UsesWorkspace))
-                _w.Line($"{Span} workspace = _arena.AsSpan(batch * ArenaFloatsPerExample);");
+            if (_usesWorkspace)
+                _w.Line($"{Span} workspace = new {Span}(_arena).Slice(batch * ArenaFloatsPerExample);");
             if (arena.Count > 0 || _usesWorkspace)
                 _w.Line();
         }
 
         private static string Slice(PlannedValue value)
-            => value.IsExternal ? "input" : $"_arena.AsSpan(batch * {L(value.Offset)}, batch * {L(value.Size)})";
+            => value.IsExternal ? "input" : $"new {Span}(_arena, batch * {L(value.Offset)}, batch * {L(value.Size)})";
 
         private void WriteArena()
         {
@@ -441,8 +449,8 @@ public static class NetworkEmitter
         {
             foreach (ParameterSpec p in _plan.Parameters)
             {
-                _w.Line($"private {Span} {p.PropertyName} => _parameters.AsSpan({L(p.Offset)}, {L(p.Length)});");
-                _w.Line($"private {Span} {p.GradientPropertyName} => _gradients.AsSpan({L(p.Offset)}, {L(p.Length)});");
+                _w.Line($"private {Span} {p.PropertyName} => new {Span}(_parameters, {L(p.Offset)}, {L(p.Length)});");
+                _w.Line($"private {Span} {p.GradientPropertyName} => new {Span}(_gradients, {L(p.Offset)}, {L(p.Length)});");
             }
             if (_plan.Parameters.Count > 0)
                 _w.Line();
