@@ -106,7 +106,7 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
     public global::System.Span<float> Parameter(string name)
     {
         (int offset, int length) = Locate(name);
-        return _parameters.AsSpan(offset, length);
+        return new global::System.Span<float>(_parameters, offset, length);
     }
 
     /// <summary>The gradient of the parameter tensor named <paramref name="name"/>, from the last training step.</summary>
@@ -114,7 +114,7 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
     public global::System.Span<float> Gradient(string name)
     {
         (int offset, int length) = Locate(name);
-        return _gradients.AsSpan(offset, length);
+        return new global::System.Span<float>(_gradients, offset, length);
     }
 
     private static (int Offset, int Length) Locate(string name) => name switch
@@ -140,7 +140,7 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
         int batch = input.Length / InputFloats;
         EnsureArena(batch);
         RunForward(input, batch, training: false);
-        return _arena.AsSpan(batch * 6508, batch * 10);
+        return new global::System.Span<float>(_arena, batch * 6508, batch * 10);
     }
 
     /// <inheritdoc/>
@@ -163,7 +163,7 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
         int batch = labels.Length;
         EnsureArena(batch);
         RunForward(input, batch, training: true);
-        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(_arena.AsSpan(batch * 6508, batch * 10), labels, _arena.AsSpan(batch * 6518, batch * 10), batch, OutputFloats);
+        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(new global::System.Span<float>(_arena, batch * 6508, batch * 10), labels, new global::System.Span<float>(_arena, batch * 6518, batch * 10), batch, OutputFloats);
         RunBackward(input, batch);
         return loss;
     }
@@ -171,19 +171,19 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
     // No layer behaves differently in training, so the flag is unused here.
     private void RunForward(global::System.ReadOnlySpan<float> input, int batch, bool training)
     {
-        global::System.Span<float> conv1Output = _arena.AsSpan(batch * 0, batch * 4704);
-        global::System.Span<float> relu1Output = _arena.AsSpan(batch * 0, batch * 4704); // shares memory with conv1Output
-        global::System.Span<float> pool1Output = _arena.AsSpan(batch * 9408, batch * 1176);
-        global::System.Span<float> conv2Output = _arena.AsSpan(batch * 4704, batch * 1600);
-        global::System.Span<float> relu2Output = _arena.AsSpan(batch * 4704, batch * 1600); // shares memory with conv2Output
-        global::System.Span<float> pool2Output = _arena.AsSpan(batch * 7904, batch * 400);
-        global::System.Span<float> flatten1Output = _arena.AsSpan(batch * 7904, batch * 400); // shares memory with pool2Output
-        global::System.Span<float> fc1Output = _arena.AsSpan(batch * 6304, batch * 120);
-        global::System.Span<float> relu3Output = _arena.AsSpan(batch * 6304, batch * 120); // shares memory with fc1Output
-        global::System.Span<float> fc2Output = _arena.AsSpan(batch * 6424, batch * 84);
-        global::System.Span<float> relu4Output = _arena.AsSpan(batch * 6424, batch * 84); // shares memory with fc2Output
-        global::System.Span<float> fc3Output = _arena.AsSpan(batch * 6508, batch * 10);
-        global::System.Span<float> workspace = _arena.AsSpan(batch * ArenaFloatsPerExample);
+        global::System.Span<float> conv1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704);
+        global::System.Span<float> relu1Output = conv1Output; // same memory
+        global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 9408, batch * 1176);
+        global::System.Span<float> conv2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600);
+        global::System.Span<float> relu2Output = conv2Output; // same memory
+        global::System.Span<float> pool2Output = new global::System.Span<float>(_arena, batch * 7904, batch * 400);
+        global::System.Span<float> flatten1Output = pool2Output; // same memory
+        global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 6304, batch * 120);
+        global::System.Span<float> relu3Output = fc1Output; // same memory
+        global::System.Span<float> fc2Output = new global::System.Span<float>(_arena, batch * 6424, batch * 84);
+        global::System.Span<float> relu4Output = fc2Output; // same memory
+        global::System.Span<float> fc3Output = new global::System.Span<float>(_arena, batch * 6508, batch * 10);
+        global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
 
         // conv1: Conv(6, 5, Padding = 2), (1, 28, 28) → (6, 28, 28)
         global::Dsl.Runtime.Conv2d.Forward(in s_conv1Geometry, batch, input, Conv1Weight, Conv1Bias, conv1Output, workspace);
@@ -213,26 +213,26 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
     // Parameter gradients are overwritten, not accumulated, by the backward kernels.
     private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
     {
-        global::System.Span<float> relu1Output = _arena.AsSpan(batch * 0, batch * 4704); // shares memory with conv1Output
-        global::System.Span<float> pool1Output = _arena.AsSpan(batch * 9408, batch * 1176);
-        global::System.Span<float> relu2Output = _arena.AsSpan(batch * 4704, batch * 1600); // shares memory with conv2Output
-        global::System.Span<float> pool2Output = _arena.AsSpan(batch * 7904, batch * 400);
-        global::System.Span<float> flatten1Output = _arena.AsSpan(batch * 7904, batch * 400); // shares memory with pool2Output
-        global::System.Span<float> relu3Output = _arena.AsSpan(batch * 6304, batch * 120); // shares memory with fc1Output
-        global::System.Span<float> relu4Output = _arena.AsSpan(batch * 6424, batch * 84); // shares memory with fc2Output
-        global::System.Span<float> conv1OutputGradient = _arena.AsSpan(batch * 4704, batch * 4704); // shares memory with relu1OutputGradient
-        global::System.Span<float> relu1OutputGradient = _arena.AsSpan(batch * 4704, batch * 4704);
-        global::System.Span<float> pool1OutputGradient = _arena.AsSpan(batch * 10584, batch * 1176);
-        global::System.Span<float> conv2OutputGradient = _arena.AsSpan(batch * 6304, batch * 1600); // shares memory with relu2OutputGradient
-        global::System.Span<float> relu2OutputGradient = _arena.AsSpan(batch * 6304, batch * 1600);
-        global::System.Span<float> pool2OutputGradient = _arena.AsSpan(batch * 8304, batch * 400); // shares memory with flatten1OutputGradient
-        global::System.Span<float> flatten1OutputGradient = _arena.AsSpan(batch * 8304, batch * 400);
-        global::System.Span<float> fc1OutputGradient = _arena.AsSpan(batch * 6424, batch * 120); // shares memory with relu3OutputGradient
-        global::System.Span<float> relu3OutputGradient = _arena.AsSpan(batch * 6424, batch * 120);
-        global::System.Span<float> fc2OutputGradient = _arena.AsSpan(batch * 6544, batch * 84); // shares memory with relu4OutputGradient
-        global::System.Span<float> relu4OutputGradient = _arena.AsSpan(batch * 6544, batch * 84);
-        global::System.Span<float> fc3OutputGradient = _arena.AsSpan(batch * 6518, batch * 10);
-        global::System.Span<float> workspace = _arena.AsSpan(batch * ArenaFloatsPerExample);
+        global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704);
+        global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 9408, batch * 1176);
+        global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600);
+        global::System.Span<float> pool2Output = new global::System.Span<float>(_arena, batch * 7904, batch * 400);
+        global::System.Span<float> flatten1Output = pool2Output; // same memory
+        global::System.Span<float> relu3Output = new global::System.Span<float>(_arena, batch * 6304, batch * 120);
+        global::System.Span<float> relu4Output = new global::System.Span<float>(_arena, batch * 6424, batch * 84);
+        global::System.Span<float> fc3OutputGradient = new global::System.Span<float>(_arena, batch * 6518, batch * 10);
+        global::System.Span<float> relu4OutputGradient = new global::System.Span<float>(_arena, batch * 6544, batch * 84);
+        global::System.Span<float> fc2OutputGradient = relu4OutputGradient; // same memory
+        global::System.Span<float> relu3OutputGradient = new global::System.Span<float>(_arena, batch * 6424, batch * 120);
+        global::System.Span<float> fc1OutputGradient = relu3OutputGradient; // same memory
+        global::System.Span<float> flatten1OutputGradient = new global::System.Span<float>(_arena, batch * 8304, batch * 400);
+        global::System.Span<float> pool2OutputGradient = flatten1OutputGradient; // same memory
+        global::System.Span<float> relu2OutputGradient = new global::System.Span<float>(_arena, batch * 6304, batch * 1600);
+        global::System.Span<float> conv2OutputGradient = relu2OutputGradient; // same memory
+        global::System.Span<float> pool1OutputGradient = new global::System.Span<float>(_arena, batch * 10584, batch * 1176);
+        global::System.Span<float> relu1OutputGradient = new global::System.Span<float>(_arena, batch * 4704, batch * 4704);
+        global::System.Span<float> conv1OutputGradient = relu1OutputGradient; // same memory
+        global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
 
         // fc3: Dense(10)
         global::Dsl.Runtime.Dense.Backward(relu4Output, Fc3Weight, fc3OutputGradient, relu4OutputGradient, Fc3WeightGradient, Fc3BiasGradient, batch, inFeatures: 84, outFeatures: 10);
@@ -271,26 +271,26 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
         _arenaBatch = batch;
     }
 
-    private global::System.Span<float> Conv1Weight => _parameters.AsSpan(0, 150);
-    private global::System.Span<float> Conv1WeightGradient => _gradients.AsSpan(0, 150);
-    private global::System.Span<float> Conv1Bias => _parameters.AsSpan(150, 6);
-    private global::System.Span<float> Conv1BiasGradient => _gradients.AsSpan(150, 6);
-    private global::System.Span<float> Conv2Weight => _parameters.AsSpan(156, 2400);
-    private global::System.Span<float> Conv2WeightGradient => _gradients.AsSpan(156, 2400);
-    private global::System.Span<float> Conv2Bias => _parameters.AsSpan(2556, 16);
-    private global::System.Span<float> Conv2BiasGradient => _gradients.AsSpan(2556, 16);
-    private global::System.Span<float> Fc1Weight => _parameters.AsSpan(2572, 48000);
-    private global::System.Span<float> Fc1WeightGradient => _gradients.AsSpan(2572, 48000);
-    private global::System.Span<float> Fc1Bias => _parameters.AsSpan(50572, 120);
-    private global::System.Span<float> Fc1BiasGradient => _gradients.AsSpan(50572, 120);
-    private global::System.Span<float> Fc2Weight => _parameters.AsSpan(50692, 10080);
-    private global::System.Span<float> Fc2WeightGradient => _gradients.AsSpan(50692, 10080);
-    private global::System.Span<float> Fc2Bias => _parameters.AsSpan(60772, 84);
-    private global::System.Span<float> Fc2BiasGradient => _gradients.AsSpan(60772, 84);
-    private global::System.Span<float> Fc3Weight => _parameters.AsSpan(60856, 840);
-    private global::System.Span<float> Fc3WeightGradient => _gradients.AsSpan(60856, 840);
-    private global::System.Span<float> Fc3Bias => _parameters.AsSpan(61696, 10);
-    private global::System.Span<float> Fc3BiasGradient => _gradients.AsSpan(61696, 10);
+    private global::System.Span<float> Conv1Weight => new global::System.Span<float>(_parameters, 0, 150);
+    private global::System.Span<float> Conv1WeightGradient => new global::System.Span<float>(_gradients, 0, 150);
+    private global::System.Span<float> Conv1Bias => new global::System.Span<float>(_parameters, 150, 6);
+    private global::System.Span<float> Conv1BiasGradient => new global::System.Span<float>(_gradients, 150, 6);
+    private global::System.Span<float> Conv2Weight => new global::System.Span<float>(_parameters, 156, 2400);
+    private global::System.Span<float> Conv2WeightGradient => new global::System.Span<float>(_gradients, 156, 2400);
+    private global::System.Span<float> Conv2Bias => new global::System.Span<float>(_parameters, 2556, 16);
+    private global::System.Span<float> Conv2BiasGradient => new global::System.Span<float>(_gradients, 2556, 16);
+    private global::System.Span<float> Fc1Weight => new global::System.Span<float>(_parameters, 2572, 48000);
+    private global::System.Span<float> Fc1WeightGradient => new global::System.Span<float>(_gradients, 2572, 48000);
+    private global::System.Span<float> Fc1Bias => new global::System.Span<float>(_parameters, 50572, 120);
+    private global::System.Span<float> Fc1BiasGradient => new global::System.Span<float>(_gradients, 50572, 120);
+    private global::System.Span<float> Fc2Weight => new global::System.Span<float>(_parameters, 50692, 10080);
+    private global::System.Span<float> Fc2WeightGradient => new global::System.Span<float>(_gradients, 50692, 10080);
+    private global::System.Span<float> Fc2Bias => new global::System.Span<float>(_parameters, 60772, 84);
+    private global::System.Span<float> Fc2BiasGradient => new global::System.Span<float>(_gradients, 60772, 84);
+    private global::System.Span<float> Fc3Weight => new global::System.Span<float>(_parameters, 60856, 840);
+    private global::System.Span<float> Fc3WeightGradient => new global::System.Span<float>(_gradients, 60856, 840);
+    private global::System.Span<float> Fc3Bias => new global::System.Span<float>(_parameters, 61696, 10);
+    private global::System.Span<float> Fc3BiasGradient => new global::System.Span<float>(_gradients, 61696, 10);
 
     [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowInputLength(string method, int actual)

@@ -83,7 +83,7 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
     public global::System.Span<float> Parameter(string name)
     {
         (int offset, int length) = Locate(name);
-        return _parameters.AsSpan(offset, length);
+        return new global::System.Span<float>(_parameters, offset, length);
     }
 
     /// <summary>The gradient of the parameter tensor named <paramref name="name"/>, from the last training step.</summary>
@@ -91,7 +91,7 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
     public global::System.Span<float> Gradient(string name)
     {
         (int offset, int length) = Locate(name);
-        return _gradients.AsSpan(offset, length);
+        return new global::System.Span<float>(_gradients, offset, length);
     }
 
     private static (int Offset, int Length) Locate(string name) => name switch
@@ -111,7 +111,7 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
         int batch = input.Length / InputFloats;
         EnsureArena(batch);
         RunForward(input, batch, training: false);
-        return _arena.AsSpan(batch * 256, batch * 10);
+        return new global::System.Span<float>(_arena, batch * 256, batch * 10);
     }
 
     /// <inheritdoc/>
@@ -134,7 +134,7 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
         int batch = labels.Length;
         EnsureArena(batch);
         RunForward(input, batch, training: true);
-        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(_arena.AsSpan(batch * 256, batch * 10), labels, _arena.AsSpan(batch * 512, batch * 10), batch, OutputFloats);
+        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(new global::System.Span<float>(_arena, batch * 256, batch * 10), labels, new global::System.Span<float>(_arena, batch * 512, batch * 10), batch, OutputFloats);
         RunBackward(input, batch);
         return loss;
     }
@@ -142,9 +142,9 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
     // No layer behaves differently in training, so the flag is unused here.
     private void RunForward(global::System.ReadOnlySpan<float> input, int batch, bool training)
     {
-        global::System.Span<float> fc1Output = _arena.AsSpan(batch * 0, batch * 256);
-        global::System.Span<float> relu1Output = _arena.AsSpan(batch * 0, batch * 256); // shares memory with fc1Output
-        global::System.Span<float> fc2Output = _arena.AsSpan(batch * 256, batch * 10);
+        global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 0, batch * 256);
+        global::System.Span<float> relu1Output = fc1Output; // same memory
+        global::System.Span<float> fc2Output = new global::System.Span<float>(_arena, batch * 256, batch * 10);
 
         // fc1: Dense(256), (784) → (256)
         global::Dsl.Runtime.Dense.Forward(input, Fc1Weight, Fc1Bias, fc1Output, batch, inFeatures: 784, outFeatures: 256);
@@ -157,10 +157,10 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
     // Parameter gradients are overwritten, not accumulated, by the backward kernels.
     private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
     {
-        global::System.Span<float> relu1Output = _arena.AsSpan(batch * 0, batch * 256); // shares memory with fc1Output
-        global::System.Span<float> fc1OutputGradient = _arena.AsSpan(batch * 256, batch * 256); // shares memory with relu1OutputGradient
-        global::System.Span<float> relu1OutputGradient = _arena.AsSpan(batch * 256, batch * 256);
-        global::System.Span<float> fc2OutputGradient = _arena.AsSpan(batch * 512, batch * 10);
+        global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 256);
+        global::System.Span<float> fc2OutputGradient = new global::System.Span<float>(_arena, batch * 512, batch * 10);
+        global::System.Span<float> relu1OutputGradient = new global::System.Span<float>(_arena, batch * 256, batch * 256);
+        global::System.Span<float> fc1OutputGradient = relu1OutputGradient; // same memory
 
         // fc2: Dense(10)
         global::Dsl.Runtime.Dense.Backward(relu1Output, Fc2Weight, fc2OutputGradient, relu1OutputGradient, Fc2WeightGradient, Fc2BiasGradient, batch, inFeatures: 256, outFeatures: 10);
@@ -182,14 +182,14 @@ public partial class Mlp : global::Dsl.Runtime.INetwork
         _arenaBatch = batch;
     }
 
-    private global::System.Span<float> Fc1Weight => _parameters.AsSpan(0, 200704);
-    private global::System.Span<float> Fc1WeightGradient => _gradients.AsSpan(0, 200704);
-    private global::System.Span<float> Fc1Bias => _parameters.AsSpan(200704, 256);
-    private global::System.Span<float> Fc1BiasGradient => _gradients.AsSpan(200704, 256);
-    private global::System.Span<float> Fc2Weight => _parameters.AsSpan(200960, 2560);
-    private global::System.Span<float> Fc2WeightGradient => _gradients.AsSpan(200960, 2560);
-    private global::System.Span<float> Fc2Bias => _parameters.AsSpan(203520, 10);
-    private global::System.Span<float> Fc2BiasGradient => _gradients.AsSpan(203520, 10);
+    private global::System.Span<float> Fc1Weight => new global::System.Span<float>(_parameters, 0, 200704);
+    private global::System.Span<float> Fc1WeightGradient => new global::System.Span<float>(_gradients, 0, 200704);
+    private global::System.Span<float> Fc1Bias => new global::System.Span<float>(_parameters, 200704, 256);
+    private global::System.Span<float> Fc1BiasGradient => new global::System.Span<float>(_gradients, 200704, 256);
+    private global::System.Span<float> Fc2Weight => new global::System.Span<float>(_parameters, 200960, 2560);
+    private global::System.Span<float> Fc2WeightGradient => new global::System.Span<float>(_gradients, 200960, 2560);
+    private global::System.Span<float> Fc2Bias => new global::System.Span<float>(_parameters, 203520, 10);
+    private global::System.Span<float> Fc2BiasGradient => new global::System.Span<float>(_gradients, 203520, 10);
 
     [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowInputLength(string method, int actual)
