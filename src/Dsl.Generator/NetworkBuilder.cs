@@ -29,7 +29,7 @@ public static class NetworkBuilder
         catch (Exception exception)
         {
             return new BuildResult(null, EquatableArray.Create(
-                DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, spec.NetworkLocation, spec.ClassName, Describe(exception))));
+                DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, spec.NetworkLocation, spec.DisplayName, Describe(exception))));
         }
     }
 
@@ -39,15 +39,33 @@ public static class NetworkBuilder
     private static BuildResult BuildCore(NetworkSpec spec, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
+        if (spec.ParseError is not null)
+        {
+            return new BuildResult(null, EquatableArray.Create(
+                DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, spec.NetworkLocation, spec.DisplayName, spec.ParseError)));
+        }
         if (spec.HasErrors)
             return new BuildResult(null, EquatableArray<DiagnosticInfo>.Empty);
 
-        if (!spec.IsPartial)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.ClassName));
+        if (spec.IsRecord)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
+                "a record cannot be a network, because its synthesized members and constructors conflict with the generated ones; declare 'partial class " + spec.DisplayName + "'"));
+        }
+        else if (spec.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
+                "a static class cannot hold the parameters and buffers of a network; remove 'static'"));
+        }
+        else if (!spec.IsPartial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
+                "add 'partial' to the declaration"));
+        }
 
         Shape? input = ValidateInput(spec, diagnostics);
         if (spec.Layers.Count == 0)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, spec.NetworkLocation, spec.ClassName));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, spec.NetworkLocation, spec.DisplayName));
 
         List<LoweredLayer> layers = Lowerer.Lower(spec, diagnostics, out bool complete);
         cancellationToken.ThrowIfCancellationRequested();
@@ -61,7 +79,7 @@ public static class NetworkBuilder
             if (ops is not null && complete && ops.Count > 0 && !ops[ops.Count - 1].Output.IsFlat)
             {
                 LayerSpec last = spec.Layers[spec.Layers.Count - 1];
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotFlatId, last.Location, spec.ClassName, ops[ops.Count - 1].Output.ToString()));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotFlatId, last.Location, spec.DisplayName, ops[ops.Count - 1].Output.ToString()));
             }
         }
 
@@ -81,13 +99,13 @@ public static class NetworkBuilder
         if (dims.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShapeId, spec.NetworkLocation,
-                Invariant($"Network '{spec.ClassName}' declares no input shape; give the shape of one example without the batch, e.g. [Network(784)] or [Network(1, 28, 28)]")));
+                Invariant($"Network '{spec.DisplayName}' declares no input shape; give the shape of one example without the batch, e.g. [Network(784)] or [Network(1, 28, 28)]")));
             return null;
         }
         if (dims.Count != 1 && dims.Count != 3)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShapeId, spec.NetworkLocation,
-                Invariant($"Network '{spec.ClassName}' declares input shape {new Shape(dims)} of rank {dims.Count}; expected (features) or (channels, height, width)")));
+                Invariant($"Network '{spec.DisplayName}' declares input shape {new Shape(dims)} of rank {dims.Count}; expected (features) or (channels, height, width)")));
             return null;
         }
         bool valid = true;
@@ -100,13 +118,13 @@ public static class NetworkBuilder
             string axis = dims.Count == 1 ? "features" : new[] { "channels", "height", "width" }[i];
             LocationInfo? location = i < spec.InputShapeLocations.Count ? spec.InputShapeLocations[i] : spec.NetworkLocation;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShapeId, location,
-                Invariant($"Network '{spec.ClassName}' input {axis} must be positive but is {dims[i]} in input shape {new Shape(dims)}")));
+                Invariant($"Network '{spec.DisplayName}' input {axis} must be positive but is {dims[i]} in input shape {new Shape(dims)}")));
             valid = false;
         }
         if (valid && size > int.MaxValue)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShapeId, spec.NetworkLocation,
-                Invariant($"Network '{spec.ClassName}' input shape {new Shape(dims)} has {size} elements per example, more than an array can hold")));
+                Invariant($"Network '{spec.DisplayName}' input shape {new Shape(dims)} has {size} elements per example, more than an array can hold")));
             valid = false;
         }
         return valid ? new Shape(dims) : null;

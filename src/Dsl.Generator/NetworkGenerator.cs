@@ -41,7 +41,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         IncrementalValuesProvider<BuildResult> built = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 NetworkParser.NetworkAttributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Records are accepted here only to be told (DSL001) that a network must be a class.
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (context, cancellationToken) => NetworkParser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse)
             .Select(static (spec, cancellationToken) => NetworkBuilder.Build(spec, cancellationToken))
@@ -60,7 +61,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> orphans = context.SyntaxProvider
             .CreateSyntaxProvider(
-                predicate: static (node, _) => node is ClassDeclarationSyntax { AttributeLists.Count: > 0 },
+                predicate: static (node, _) => node is ClassDeclarationSyntax { AttributeLists.Count: > 0 } or RecordDeclarationSyntax { AttributeLists.Count: > 0 },
                 transform: static (context, cancellationToken) => NetworkParser.FindOrphanLayers(context, cancellationToken))
             .Where(static found => found.Count > 0)
             .WithTrackingName(TrackingNames.Orphans);

@@ -38,7 +38,7 @@ public static class DiagnosticDescriptors
     /// <summary>DSL001</summary>
     public static readonly DiagnosticDescriptor NotPartial = Create(NotPartialId,
         "Network class must be partial",
-        "Network class '{0}' must be declared partial so that the generator can add Forward, TrainStep and the parameters; write 'partial class {0}'",
+        "Network '{0}' must be a partial class so that the generator can add Forward, TrainStep and the parameters; {1}",
         DiagnosticSeverity.Error);
 
     /// <summary>DSL002</summary>

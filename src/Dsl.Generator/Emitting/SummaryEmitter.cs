@@ -24,7 +24,7 @@ public static class SummaryEmitter
         int total = widths.Sum() + 3 * 3;
 
         var text = new StringBuilder();
-        text.Append("Network: ").Append(model.ClassName).Append('\n');
+        text.Append("Network: ").Append(model.DisplayName).Append('\n');
         text.Append(new string('=', total)).Append('\n');
         for (int r = 0; r < rows.Count; r++)
         {

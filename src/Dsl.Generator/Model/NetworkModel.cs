@@ -19,6 +19,9 @@ public sealed record NetworkModel(
     EquatableArray<Op> Ops,
     Plan Plan)
 {
+    /// <summary>The class name for messages and the summary, without keyword escapes.</summary>
+    public string DisplayName => ClassName.Replace("@", "");
+
     /// <summary>Shape of the network's output.</summary>
     public Shape Output => Ops.Count == 0 ? Input : Ops[Ops.Count - 1].Output;
 }

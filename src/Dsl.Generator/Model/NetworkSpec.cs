@@ -14,7 +14,7 @@ public enum InitializerKind
 /// step and the only input of everything after it.
 /// </summary>
 /// <param name="Namespace">Containing namespace, or null for the global namespace.</param>
-/// <param name="ClassName">The class name (with its type parameter list, if any).</param>
+/// <param name="ClassName">The class name as C# code: keywords escaped (<c>@class</c>), with its type parameter list, if any.</param>
 /// <param name="HintName">Unique file name for the generated source.</param>
 /// <param name="Accessibility">C# accessibility keywords of the declaration, e.g. <c>public</c>.</param>
 /// <param name="ContainingTypes">Declarations of the enclosing types, outermost first, e.g. <c>partial class Outer</c>.</param>
@@ -39,4 +39,17 @@ public sealed record NetworkSpec(
     EquatableArray<LocationInfo> InputShapeLocations,
     InitializerKind Init,
     EquatableArray<LayerSpec> Layers,
-    bool HasErrors);
+    bool HasErrors)
+{
+    /// <summary>Whether the declaration is a record, which cannot host the generated members (DSL001).</summary>
+    public bool IsRecord { get; init; }
+
+    /// <summary>Whether the class is static, which cannot hold a network's state (DSL001).</summary>
+    public bool IsStatic { get; init; }
+
+    /// <summary>An unexpected failure while reading the declaration, reported as DSL999.</summary>
+    public string? ParseError { get; init; }
+
+    /// <summary>The class name for messages, without keyword escapes.</summary>
+    public string DisplayName => ClassName.Replace("@", "");
+}

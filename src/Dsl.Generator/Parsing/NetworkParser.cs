@@ -37,15 +37,39 @@ public static class NetworkParser
         ["Dsl.DropoutAttribute"] = LayerKind.Dropout,
     };
 
-    /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>.</summary>
+    /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>. Never throws: an unexpected
+    /// failure comes back as a spec with <see cref="NetworkSpec.ParseError"/> set.</summary>
     public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (ClassDeclarationSyntax)context.TargetNode;
-        AttributeData network = context.Attributes[0];
-        bool hasErrors = HasErrors(network);
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            string name = context.TargetSymbol.Name;
+            return new NetworkSpec(null, name, name + ".g.cs", "internal", EquatableArray<string>.Empty, true, null,
+                context.Attributes.Length > 0 && context.Attributes[0].ApplicationSyntaxReference is { } reference
+                    ? LocationInfo.From(reference.GetSyntax(cancellationToken)) : null,
+                EquatableArray<int>.Empty, EquatableArray<LocationInfo>.Empty, InitializerKind.Xavier,
+                EquatableArray<LayerSpec>.Empty, HasErrors: true)
+            {
+                ParseError = exception.GetType().Name + ": " + exception.Message,
+            };
+        }
+    }
 
-        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
+    private static NetworkSpec ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (TypeDeclarationSyntax)context.TargetNode;
+        AttributeData network = context.Attributes[0];
+        // A declaration the parser recovered from (no name) only produces compiler errors; generating for it would add more.
+        bool hasErrors = HasErrors(network) || declaration.Identifier.IsMissing || type.Name.Length == 0;
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing
+            ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Substring("global::".Length)
+            : null;
         var inputShape = new List<int>();
         var inputLocations = new List<LocationInfo>();
         AttributeSyntax? networkSyntax = network.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -101,7 +125,11 @@ public static class NetworkParser
             inputLocations.ToEquatableArray(),
             init,
             layers.ToEquatableArray(),
-            hasErrors);
+            hasErrors)
+        {
+            IsRecord = declaration is RecordDeclarationSyntax,
+            IsStatic = type.IsStatic,
+        };
     }
 
     /// <summary>
@@ -110,7 +138,20 @@ public static class NetworkParser
     /// </summary>
     public static EquatableArray<DiagnosticInfo> FindOrphanLayers(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
-        var declaration = (ClassDeclarationSyntax)context.Node;
+        try
+        {
+            return FindOrphanLayersCore(context, cancellationToken);
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            return EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.InternalErrorId, LocationInfo.From(context.Node),
+                (context.Node as TypeDeclarationSyntax)?.Identifier.ValueText ?? "", exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static EquatableArray<DiagnosticInfo> FindOrphanLayersCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var declaration = (TypeDeclarationSyntax)context.Node;
         if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
             return EquatableArray<DiagnosticInfo>.Empty;
         if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName))
@@ -164,7 +205,7 @@ public static class NetworkParser
                 arguments.Add(argument);
         }
 
-        return new LayerSpec(kind, name, syntax is not null ? Normalize(syntax) : name, number, location, arguments.ToEquatableArray());
+        return new LayerSpec(kind, name, Display(name, syntax), number, location, arguments.ToEquatableArray());
     }
 
     private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Value switch
@@ -203,11 +244,16 @@ public static class NetworkParser
 
     private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
-    /// <summary>The attribute as written, with canonical spacing so that reformatting does not change the generated code.</summary>
-    private static string Normalize(AttributeSyntax syntax)
+    /// <summary>
+    /// The attribute as written, under its short name (whatever alias or qualification the source used) and with
+    /// canonical spacing, so that reformatting does not change the generated code.
+    /// </summary>
+    private static string Display(string name, AttributeSyntax? syntax)
     {
-        var text = new StringBuilder();
-        foreach (SyntaxToken token in syntax.DescendantTokens())
+        if (syntax?.ArgumentList is not { } arguments)
+            return name;
+        var text = new StringBuilder(name);
+        foreach (SyntaxToken token in arguments.DescendantTokens())
         {
             switch (token.Kind())
             {
@@ -221,7 +267,12 @@ public static class NetworkParser
     }
 
     private static string ClassName(INamedTypeSymbol type)
-        => type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+        => type.TypeParameters.Length == 0
+            ? Identifier(type.Name)
+            : Identifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
+
+    private static string Identifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string HintName(INamedTypeSymbol type)
     {
