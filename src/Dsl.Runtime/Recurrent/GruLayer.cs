@@ -59,9 +59,10 @@ public static class GruLayer
         // b_hh cannot be folded into the projection: its new-gate part sits inside r ⊙ (…).
         RecurrentMath.InputProjection(x, weightIh, biasIh, default, gates, rows, width, g.InputSize);
 
-        for (int t = 0; t < g.Steps; t++)
+        for (int s = 0; s < g.Steps; s++)
         {
-            ReadOnlySpan<float> hPrev = t == 0 ? h0 : hAll.Slice((t - 1) * state, state);
+            int t = g.TimeAt(s);
+            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
             if (hPrev.IsEmpty) recurrent.Clear();
             else Gemm.Multiply(hPrev, false, weightHh, true, recurrent, batch, width, h);
             RecurrentMath.AddBiasRows(recurrent, biasHh, batch, width);
@@ -97,7 +98,7 @@ public static class GruLayer
             }
         }
 
-        if (!hT.IsEmpty) hAll.Slice((g.Steps - 1) * state, state).CopyTo(hT);
+        if (!hT.IsEmpty) hAll.Slice(g.TimeAt(g.Steps - 1) * state, state).CopyTo(hT);
     }
 
     /// <summary>
@@ -137,10 +138,11 @@ public static class GruLayer
 
         RecurrentMath.CopyOrClear(dhT, dh);
 
-        for (int t = g.Steps - 1; t >= 0; t--)
+        for (int s = g.Steps - 1; s >= 0; s--)
         {
+            int t = g.TimeAt(s);
             if (!dhAll.IsEmpty) TensorPrimitives.Add(dh, dhAll.Slice(t * state, state), dh);
-            ReadOnlySpan<float> hPrev = t == 0 ? h0 : hAll.Slice((t - 1) * state, state);
+            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
             int gateBase = t * batch * width;
             for (int b = 0; b < batch; b++)
             {
@@ -165,8 +167,8 @@ public static class GruLayer
                     dhPrev[b * h + j] = dhj * z;
                 }
             }
-            // Besides the direct path through z ⊙ h, step t−1 (or h0) receives gradient through the recurrent weights.
-            if (t > 0 || !dh0.IsEmpty)
+            // Besides the direct path through z ⊙ h, the previous step (or h0) receives gradient through the recurrent weights.
+            if (s > 0 || !dh0.IsEmpty)
                 Gemm.Multiply(dHidden.Slice(gateBase, batch * width), false, weightHh, false, dhPrev, batch, h, width, accumulate: true);
             Span<float> swap = dh;
             dh = dhPrev;
@@ -175,6 +177,6 @@ public static class GruLayer
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
 
         RecurrentMath.InputGradients(dInput, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
-        RecurrentMath.HiddenGradients(dHidden, hAll, h0, dWeightHh, dBiasHh, g.Steps, batch, width, h);
+        RecurrentMath.HiddenGradients(g, batch, dHidden, hAll, h0, dWeightHh, dBiasHh, width);
     }
 }

@@ -57,11 +57,12 @@ public static class LstmLayer
 
         RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, gates, rows, width, g.InputSize);
 
-        for (int t = 0; t < g.Steps; t++)
+        for (int s = 0; s < g.Steps; s++)
         {
+            int t = g.TimeAt(s);
             Span<float> stepGates = gates.Slice(t * batch * width, batch * width);
-            ReadOnlySpan<float> hPrev = t == 0 ? h0 : hAll.Slice((t - 1) * state, state);
-            ReadOnlySpan<float> cPrev = t == 0 ? c0 : cells.Slice((t - 1) * state, state);
+            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
+            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
             if (!hPrev.IsEmpty) Gemm.Multiply(hPrev, false, weightHh, true, stepGates, batch, width, h, accumulate: true);
 
             for (int b = 0; b < batch; b++)
@@ -84,7 +85,7 @@ public static class LstmLayer
             }
         }
 
-        int last = (g.Steps - 1) * state;
+        int last = g.TimeAt(g.Steps - 1) * state;
         if (!hT.IsEmpty) hAll.Slice(last, state).CopyTo(hT);
         if (!cT.IsEmpty) cells.Slice(last, state).CopyTo(cT);
     }
@@ -130,10 +131,11 @@ public static class LstmLayer
         RecurrentMath.CopyOrClear(dhT, dh);
         RecurrentMath.CopyOrClear(dcT, dc);
 
-        for (int t = g.Steps - 1; t >= 0; t--)
+        for (int s = g.Steps - 1; s >= 0; s--)
         {
+            int t = g.TimeAt(s);
             if (!dhAll.IsEmpty) TensorPrimitives.Add(dh, dhAll.Slice(t * state, state), dh);
-            ReadOnlySpan<float> cPrev = t == 0 ? c0 : cells.Slice((t - 1) * state, state);
+            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
             int gateBase = t * batch * width;
             for (int b = 0; b < batch; b++)
             {
@@ -155,14 +157,14 @@ public static class LstmLayer
                     dc[b * h + j] = dcj * f;
                 }
             }
-            // dh for step t−1 (or dh0) comes only through the recurrent weights.
-            if (t > 0 || !dh0.IsEmpty)
+            // dh for the previous step (or dh0) comes only through the recurrent weights.
+            if (s > 0 || !dh0.IsEmpty)
                 Gemm.Multiply(dGates.Slice(gateBase, batch * width), false, weightHh, false, dh, batch, h, width);
         }
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
         if (!dc0.IsEmpty) dc.CopyTo(dc0);
 
         RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
-        RecurrentMath.HiddenGradients(dGates, hAll, h0, dWeightHh, dBiasHh, g.Steps, batch, width, h);
+        RecurrentMath.HiddenGradients(g, batch, dGates, hAll, h0, dWeightHh, dBiasHh, width);
     }
 }

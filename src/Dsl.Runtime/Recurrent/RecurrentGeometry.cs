@@ -4,9 +4,17 @@ namespace Dsl.Runtime;
 /// The compile-time shape of one recurrent layer: features per step in, hidden units, and sequence length.
 /// The batch is the only size that varies at run time, so it is passed to each call.
 /// All tensors are time-major: <c>x[steps, batch, inputSize]</c>, <c>h[steps, batch, hiddenSize]</c>.
+/// <see cref="Reverse"/> runs the recurrence from the last step to the first, as the second direction of a PyTorch
+/// bidirectional layer: outputs stay at their own time positions, and the final state is that of step 0.
 /// </summary>
-public readonly record struct RecurrentGeometry(int InputSize, int HiddenSize, int Steps)
+public readonly record struct RecurrentGeometry(int InputSize, int HiddenSize, int Steps, bool Reverse = false)
 {
+    /// <summary>The time index processed at iteration <paramref name="iteration"/> (0 is the first step run).</summary>
+    public int TimeAt(int iteration) => Reverse ? Steps - 1 - iteration : iteration;
+
+    /// <summary>The time index whose output feeds step <paramref name="time"/>'s recurrence (only valid when that step is not the first run).</summary>
+    public int PreviousTime(int time) => Reverse ? time + 1 : time - 1;
+
     /// <summary>Throws when a size is not positive, naming the offending size.</summary>
     public void Validate()
     {

@@ -50,23 +50,28 @@ internal static class RecurrentMath
     }
 
     /// <summary>
-    /// Gradients of the recurrent projection: step t multiplies <c>h_{t−1}</c>, which is <c>hAll[t−1]</c> for t ≥ 1
-    /// (one GEMM over steps 1…S−1, since those rows are contiguous) and <c>h0</c> for t = 0 (nothing when it is empty, i.e. zero).
+    /// Gradients of the recurrent projection. Step t multiplies the previous state: <c>hAll[t−1]</c> running forwards,
+    /// <c>hAll[t+1]</c> in reverse, so all but the first step run pair contiguous blocks of <c>dPre</c> and <c>hAll</c>
+    /// offset by one step (one GEMM); the first step run pairs with <c>h0</c> (nothing when it is empty, i.e. zero).
     /// </summary>
-    public static void HiddenGradients(ReadOnlySpan<float> dPreHidden, ReadOnlySpan<float> hAll, ReadOnlySpan<float> h0,
-        Span<float> dWeightHh, Span<float> dBiasHh, int steps, int batch, int gateWidth, int hiddenSize)
+    public static void HiddenGradients(in RecurrentGeometry g, int batch, ReadOnlySpan<float> dPreHidden, ReadOnlySpan<float> hAll,
+        ReadOnlySpan<float> h0, Span<float> dWeightHh, Span<float> dBiasHh, int gateWidth)
     {
-        int stepBlock = batch * gateWidth;
+        int steps = g.Steps, hiddenSize = g.HiddenSize;
+        int gateBlock = batch * gateWidth, stateBlock = batch * hiddenSize;
         bool written = false;
         if (steps > 1)
         {
-            Gemm.Multiply(dPreHidden.Slice(stepBlock), true, hAll.Slice(0, (steps - 1) * batch * hiddenSize), false,
-                dWeightHh, gateWidth, hiddenSize, (steps - 1) * batch);
+            int later = steps - 1;
+            ReadOnlySpan<float> dPre = g.Reverse ? dPreHidden.Slice(0, later * gateBlock) : dPreHidden.Slice(gateBlock, later * gateBlock);
+            ReadOnlySpan<float> previous = g.Reverse ? hAll.Slice(stateBlock, later * stateBlock) : hAll.Slice(0, later * stateBlock);
+            Gemm.Multiply(dPre, true, previous, false, dWeightHh, gateWidth, hiddenSize, later * batch);
             written = true;
         }
         if (!h0.IsEmpty)
         {
-            Gemm.Multiply(dPreHidden.Slice(0, stepBlock), true, h0, false, dWeightHh, gateWidth, hiddenSize, batch, accumulate: written);
+            int first = g.TimeAt(0);
+            Gemm.Multiply(dPreHidden.Slice(first * gateBlock, gateBlock), true, h0, false, dWeightHh, gateWidth, hiddenSize, batch, accumulate: written);
             written = true;
         }
         if (!written) dWeightHh.Clear();

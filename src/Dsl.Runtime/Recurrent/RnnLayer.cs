@@ -40,14 +40,15 @@ public static class RnnLayer
         int h = g.HiddenSize, rows = g.Steps * batch, state = batch * h;
         // The pre-activations are built in place in hAll, then squashed step by step.
         RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, hAll, rows, h, g.InputSize);
-        for (int t = 0; t < g.Steps; t++)
+        for (int s = 0; s < g.Steps; s++)
         {
+            int t = g.TimeAt(s);
             Span<float> step = hAll.Slice(t * state, state);
-            ReadOnlySpan<float> hPrev = t == 0 ? h0 : hAll.Slice((t - 1) * state, state);
+            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
             if (!hPrev.IsEmpty) Gemm.Multiply(hPrev, false, weightHh, true, step, batch, h, h, accumulate: true);
             TensorPrimitives.Tanh(step, step);
         }
-        if (!hT.IsEmpty) hAll.Slice((g.Steps - 1) * state, state).CopyTo(hT);
+        if (!hT.IsEmpty) hAll.Slice(g.TimeAt(g.Steps - 1) * state, state).CopyTo(hT);
     }
 
     /// <summary>
@@ -80,8 +81,9 @@ public static class RnnLayer
         Span<float> dh = workspace.Slice(rows * h, state);
 
         RecurrentMath.CopyOrClear(dhT, dh);
-        for (int t = g.Steps - 1; t >= 0; t--)
+        for (int s = g.Steps - 1; s >= 0; s--)
         {
+            int t = g.TimeAt(s);
             if (!dhAll.IsEmpty) TensorPrimitives.Add(dh, dhAll.Slice(t * state, state), dh);
             ReadOnlySpan<float> step = hAll.Slice(t * state, state);
             Span<float> dStep = dPre.Slice(t * state, state);
@@ -89,11 +91,11 @@ public static class RnnLayer
             TensorPrimitives.Multiply(step, step, dStep);
             TensorPrimitives.Multiply(dStep, dh, dStep);
             TensorPrimitives.Subtract(dh, dStep, dStep);
-            if (t > 0 || !dh0.IsEmpty) Gemm.Multiply(dStep, false, weightHh, false, dh, batch, h, h);
+            if (s > 0 || !dh0.IsEmpty) Gemm.Multiply(dStep, false, weightHh, false, dh, batch, h, h);
         }
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
 
         RecurrentMath.InputGradients(dPre, x, weightIh, dx, dWeightIh, dBiasIh, rows, h, g.InputSize);
-        RecurrentMath.HiddenGradients(dPre, hAll, h0, dWeightHh, dBiasHh, g.Steps, batch, h, h);
+        RecurrentMath.HiddenGradients(g, batch, dPre, hAll, h0, dWeightHh, dBiasHh, h);
     }
 }

@@ -95,11 +95,11 @@ internal sealed class RecurrentCase
     }
 
     /// <summary>Runs the backward kernel after <see cref="Forward"/>; <paramref name="wantInitialStateGradient"/> requests dh0/dc0.</summary>
-    public RecurrentGradients Backward(float[] hAll, float[] dhAll, float[] dhT, float[] dcT, bool wantInitialStateGradient = true)
+    public RecurrentGradients Backward(float[] hAll, float[] dhAll, float[] dhT, float[] dcT, bool wantInitialStateGradient = true, bool wantInputGradient = true)
     {
         int rows = Gates * Geometry.HiddenSize;
         var g = new RecurrentGradients(
-            new float[X.Length],
+            wantInputGradient ? new float[X.Length] : [],
             wantInitialStateGradient ? new float[StateLength] : [],
             wantInitialStateGradient && HasCell ? new float[StateLength] : [],
             new float[WeightIh.Length], new float[WeightHh.Length],

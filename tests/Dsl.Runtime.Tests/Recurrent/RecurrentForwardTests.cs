@@ -66,6 +66,56 @@ public class RecurrentForwardTests
         AssertClose(ToDouble(wholeC), secondC, "cT");
     }
 
+    [Theory]
+    [InlineData(CellKind.Rnn)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void Reverse_direction_matches_reference_and_a_forward_run_over_the_reversed_sequence(CellKind kind)
+    {
+        var g = new RecurrentGeometry(InputSize: 4, HiddenSize: 5, Steps: 6, Reverse: true);
+        const int batch = 2;
+        var reverse = RecurrentCase.Create(kind, g, batch, initialState: true, bias: true, seed: 13);
+        var (hAll, hT, cT) = reverse.Forward();
+        var expected = ReferenceRecurrent.Forward(reverse);
+        AssertClose(expected.HAll, hAll, "hAll");
+        AssertClose(expected.HT, hT, "hT");
+        AssertClose(expected.CT, cT, "cT");
+
+        // Same weights forwards over the time-reversed input give the same outputs, time-reversed.
+        float[] Flip(float[] values, int width)
+        {
+            var flipped = new float[values.Length];
+            int block = batch * width;
+            for (int t = 0; t < g.Steps; t++) values.AsSpan(t * block, block).CopyTo(flipped.AsSpan((g.Steps - 1 - t) * block, block));
+            return flipped;
+        }
+        var forwards = new RecurrentCase
+        {
+            Kind = kind, Geometry = g with { Reverse = false }, Batch = batch, X = Flip(reverse.X, g.InputSize),
+            H0 = reverse.H0, C0 = reverse.C0, WeightIh = reverse.WeightIh, WeightHh = reverse.WeightHh,
+            BiasIh = reverse.BiasIh, BiasHh = reverse.BiasHh,
+        };
+        var (flippedAll, flippedT, _) = forwards.Forward();
+        AssertClose(ToDouble(Flip(flippedAll, g.HiddenSize)), hAll, "hAll");
+        AssertClose(ToDouble(flippedT), hT, "hT");
+        Assert.Equal(hAll.AsSpan(0, batch * g.HiddenSize).ToArray(), hT); // the final state of a reverse run is step 0's output
+    }
+
+    [Fact]
+    public void Bidirectional_concatenates_forward_features_first_and_splits_back()
+    {
+        float[] forward = [1, 2, 3, 4], backward = [5, 6, 7, 8];
+        var joined = new float[8];
+        Bidirectional.Concatenate(forward, backward, joined, rows: 2, hidden: 2);
+        Assert.Equal([1f, 2, 5, 6, 3, 4, 7, 8], joined);
+        var dForward = new float[4];
+        var dBackward = new float[4];
+        Bidirectional.Split(joined, dForward, dBackward, rows: 2, hidden: 2);
+        Assert.Equal(forward, dForward);
+        Assert.Equal(backward, dBackward);
+        Assert.Throws<ArgumentException>(() => Bidirectional.Concatenate(forward, backward, new float[7], 2, 2));
+    }
+
     [Fact]
     public void Lstm_gate_order_is_input_forget_cell_output()
     {

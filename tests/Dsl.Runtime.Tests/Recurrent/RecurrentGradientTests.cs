@@ -50,6 +50,31 @@ public class RecurrentGradientTests
     }
 
     [Theory]
+    [InlineData(CellKind.Rnn, false)]
+    [InlineData(CellKind.Rnn, true)]
+    [InlineData(CellKind.Lstm, false)]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.Gru, true)]
+    public void Reverse_direction_gradients_match_central_differences(CellKind kind, bool initialState)
+    {
+        var c = RecurrentCase.Create(kind, Geometry with { Reverse = true }, Batch, initialState, bias: true, seed: 31);
+        var random = new Random(32);
+        float[] rAll = RecurrentCase.Uniform(random, c.OutputLength, 1.0);
+        float[] rT = RecurrentCase.Uniform(random, c.StateLength, 1.0);
+        float[] rC = c.HasCell ? RecurrentCase.Uniform(random, c.StateLength, 1.0) : [];
+        var (hAll, _, _) = c.Forward();
+        var gradients = c.Backward(hAll, rAll, rT, rC);
+        double Loss()
+        {
+            var (h, hT, cT) = c.Forward();
+            return Dot(rAll, h) + Dot(rT, hT) + Dot(rC, cT);
+        }
+        foreach (var (name, values, analytic) in c.Tensors(gradients))
+            GradientCheck.AssertMatches($"{kind} reverse {name}", values, analytic, Loss);
+    }
+
+    [Theory]
     [InlineData(CellKind.Rnn)]
     [InlineData(CellKind.Lstm)]
     [InlineData(CellKind.Gru)]
@@ -117,9 +142,12 @@ public class RecurrentGradientTests
         float[] rAll = RecurrentCase.Uniform(random, c.OutputLength, 1.0);
         var (hAll, _, _) = c.Forward();
         var first = c.Backward(hAll, rAll, [], []);
-        var second = c.Backward(hAll, rAll, [], [], wantInitialStateGradient: false);
+        var second = c.Backward(hAll, rAll, [], [], wantInitialStateGradient: false, wantInputGradient: false);
         Assert.Empty(second.Dh0);
-        Assert.Equal(first.Dx, second.Dx);
+        Assert.Empty(second.Dx);
+        var third = c.Backward(hAll, rAll, [], []);
+        Assert.Equal(first.Dx, third.Dx);
+        Assert.Equal(first.Dh0, third.Dh0);
         Assert.Equal(first.DWeightIh, second.DWeightIh);
         Assert.Equal(first.DWeightHh, second.DWeightHh);
         Assert.Equal(first.DBiasIh, second.DBiasIh);

@@ -36,8 +36,9 @@ internal static class ReferenceRecurrent
         }
         static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
 
-        for (int t = 0; t < steps; t++)
+        for (int s = 0; s < steps; s++)
         {
+            int t = c.Geometry.Reverse ? steps - 1 - s : s;
             var next = new double[batch, hidden];
             var nextCell = new double[batch, hidden];
             for (int b = 0; b < batch; b++)
