@@ -65,3 +65,26 @@ public class EmbeddingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OneHot.Encode([4], new float[4], classes: 4));
     }
 }
+
+public class SequenceContextTests
+{
+    [Fact]
+    public void Context_is_appended_to_every_step_and_its_gradient_summed_over_steps()
+    {
+        // steps 2, batch 2, features 1, context 2
+        float[] sequence = [1, 2, 3, 4];
+        float[] context = [10, 11, 20, 21];
+        var output = new float[2 * 2 * 3];
+        SequenceContext.Concatenate(sequence, context, output, steps: 2, batch: 2, features: 1, contextSize: 2);
+        Assert.Equal([1f, 10, 11, 2, 20, 21, 3, 10, 11, 4, 20, 21], output);
+
+        var dSequence = new float[4];
+        var dContext = new float[4];
+        Array.Fill(dContext, 9f);
+        SequenceContext.Backward(output, dSequence, dContext, steps: 2, batch: 2, features: 1, contextSize: 2);
+        Assert.Equal(sequence, dSequence);
+        Assert.Equal([20f, 22, 40, 42], dContext);
+        SequenceContext.Backward(output, [], dContext, steps: 2, batch: 2, features: 1, contextSize: 2);
+        Assert.Equal([20f, 22, 40, 42], dContext);
+    }
+}
