@@ -8,6 +8,8 @@ namespace Dsl.Runtime;
 /// <c>h' = tanh(W_ih x + b_ih + W_hh h + b_hh)</c>.
 /// Empty <c>h0</c> means a zero initial state; empty biases mean none. To carry state across minibatches
 /// (truncated BPTT), pass the previous <c>hT</c> as <c>h0</c> and ignore <c>dh0</c>.
+/// The final state is written after the initial state was last read, so one buffer may serve as both (and as
+/// <c>dhT</c> and <c>dh0</c> in backward). No other arguments may overlap.
 /// </summary>
 public static class RnnLayer
 {

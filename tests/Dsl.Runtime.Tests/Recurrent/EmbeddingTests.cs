@@ -88,3 +88,24 @@ public class SequenceContextTests
         Assert.Equal([20f, 22, 40, 42], dContext);
     }
 }
+
+public class TimeMajorTests
+{
+    [Fact]
+    public void Tokens_transpose_between_batch_major_and_time_major()
+    {
+        int[] batchMajor = [1, 2, 3, 4, 5, 6]; // batch 2, steps 3
+        var timeMajor = new int[6];
+        TimeMajor.FromBatchMajor<int>(batchMajor, timeMajor, batch: 2, steps: 3);
+        Assert.Equal([1, 4, 2, 5, 3, 6], timeMajor);
+        var back = new int[6];
+        TimeMajor.ToBatchMajor<int>(timeMajor, back, batch: 2, steps: 3);
+        Assert.Equal(batchMajor, back);
+
+        float[] features = [1, 1, 2, 2, 3, 3, 4, 4]; // batch 2, steps 2, width 2
+        var tm = new float[8];
+        TimeMajor.FromBatchMajor<float>(features, tm, batch: 2, steps: 2, width: 2);
+        Assert.Equal([1f, 1, 3, 3, 2, 2, 4, 4], tm);
+        Assert.Throws<ArgumentException>(() => TimeMajor.FromBatchMajor<int>(batchMajor, new int[5], 2, 3));
+    }
+}

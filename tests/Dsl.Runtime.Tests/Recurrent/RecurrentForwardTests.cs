@@ -116,6 +116,29 @@ public class RecurrentForwardTests
         Assert.Throws<ArgumentException>(() => Bidirectional.Concatenate(forward, backward, new float[7], 2, 2));
     }
 
+    [Theory]
+    [InlineData(CellKind.Rnn)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void State_can_be_carried_in_place(CellKind kind)
+    {
+        // Passing one buffer as both h0 and hT (and c0 and cT) is how a caller keeps state across minibatches.
+        var c = RecurrentCase.Create(kind, new RecurrentGeometry(3, 4, 3), batch: 2, initialState: true, bias: true, seed: 6);
+        var (expectedAll, expectedT, expectedC) = c.Forward();
+        float[] h = (float[])c.H0.Clone(), cell = (float[])c.C0.Clone();
+        var hAll = new float[c.OutputLength];
+        var ws = new float[RecurrentCase.WorkspaceLength(kind, c.Geometry, 2)];
+        switch (kind)
+        {
+            case CellKind.Rnn: RnnLayer.Forward(c.Geometry, 2, c.X, h, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, hAll, h, ws); break;
+            case CellKind.Lstm: LstmLayer.Forward(c.Geometry, 2, c.X, h, cell, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, hAll, h, cell, ws); break;
+            default: GruLayer.Forward(c.Geometry, 2, c.X, h, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, hAll, h, ws); break;
+        }
+        Assert.Equal(expectedAll, hAll);
+        Assert.Equal(expectedT, h);
+        if (c.HasCell) Assert.Equal(expectedC, cell);
+    }
+
     [Fact]
     public void Lstm_gate_order_is_input_forget_cell_output()
     {
