@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Dsl.Runtime;
@@ -147,28 +148,9 @@ public static class GruLayer
             ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
             int gateBase = t * batch * width;
             for (int b = 0; b < batch; b++)
-            {
-                ReadOnlySpan<float> row = gates.Slice(gateBase + b * width, width);
-                Span<float> dInputRow = dInput.Slice(gateBase + b * width, width);
-                Span<float> dHiddenRow = dHidden.Slice(gateBase + b * width, width);
-                int offset = t * state + b * h;
-                for (int j = 0; j < h; j++)
-                {
-                    float r = row[j], z = row[h + j], n = row[2 * h + j];
-                    float hp = hPrev.IsEmpty ? 0f : hPrev[b * h + j];
-                    float dhj = dh[b * h + j];
-                    float dn = dhj * (1f - z) * (1f - n * n);
-                    float dz = dhj * (hp - n) * z * (1f - z);
-                    float dr = dn * hiddenNew[offset + j] * r * (1f - r);
-                    dInputRow[j] = dr;
-                    dInputRow[h + j] = dz;
-                    dInputRow[2 * h + j] = dn;
-                    dHiddenRow[j] = dr;
-                    dHiddenRow[h + j] = dz;
-                    dHiddenRow[2 * h + j] = dn * r;
-                    dhPrev[b * h + j] = dhj * z;
-                }
-            }
+                GateGradients(gates.Slice(gateBase + b * width, width), hiddenNew.Slice(t * state + b * h, h),
+                    hPrev.IsEmpty ? default : hPrev.Slice(b * h, h), dh.Slice(b * h, h), dhPrev.Slice(b * h, h),
+                    dInput.Slice(gateBase + b * width, width), dHidden.Slice(gateBase + b * width, width), h);
             // Besides the direct path through z ⊙ h, the previous step (or h0) receives gradient through the recurrent weights.
             if (s > 0 || !dh0.IsEmpty)
                 Gemm.Multiply(dHidden.Slice(gateBase, batch * width), false, weightHh, false, dhPrev, batch, h, width, accumulate: true);
@@ -180,5 +162,54 @@ public static class GruLayer
 
         RecurrentMath.InputGradients(dInput, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
         RecurrentMath.HiddenGradients(g, batch, dHidden, hAll, h0, dWeightHh, dBiasHh, width);
+    }
+
+    /// <summary>
+    /// One example at one step: pre-activation gradients on the input side and on the hidden side (they differ in the
+    /// new gate, whose hidden term is scaled by r), and the direct part <c>dh ⊙ z</c> of the previous state's gradient.
+    /// <paramref name="hPrev"/> empty means a zero previous state.
+    /// </summary>
+    private static void GateGradients(ReadOnlySpan<float> row, ReadOnlySpan<float> hiddenNew, ReadOnlySpan<float> hPrev,
+        ReadOnlySpan<float> dh, Span<float> dhPrev, Span<float> dInputRow, Span<float> dHiddenRow, int h)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<float>.One;
+            for (; j <= h - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var r = new Vector<float>(row.Slice(j));
+                var z = new Vector<float>(row.Slice(h + j));
+                var n = new Vector<float>(row.Slice(2 * h + j));
+                var hp = hPrev.IsEmpty ? Vector<float>.Zero : new Vector<float>(hPrev.Slice(j));
+                var dhj = new Vector<float>(dh.Slice(j));
+                var dn = dhj * (one - z) * (one - n * n);
+                var dz = dhj * (hp - n) * z * (one - z);
+                var dr = dn * new Vector<float>(hiddenNew.Slice(j)) * r * (one - r);
+                dr.CopyTo(dInputRow.Slice(j));
+                dz.CopyTo(dInputRow.Slice(h + j));
+                dn.CopyTo(dInputRow.Slice(2 * h + j));
+                dr.CopyTo(dHiddenRow.Slice(j));
+                dz.CopyTo(dHiddenRow.Slice(h + j));
+                (dn * r).CopyTo(dHiddenRow.Slice(2 * h + j));
+                (dhj * z).CopyTo(dhPrev.Slice(j));
+            }
+        }
+        for (; j < h; j++)
+        {
+            float r = row[j], z = row[h + j], n = row[2 * h + j];
+            float hp = hPrev.IsEmpty ? 0f : hPrev[j];
+            float dhj = dh[j];
+            float dn = dhj * (1f - z) * (1f - n * n);
+            float dz = dhj * (hp - n) * z * (1f - z);
+            float dr = dn * hiddenNew[j] * r * (1f - r);
+            dInputRow[j] = dr;
+            dInputRow[h + j] = dz;
+            dInputRow[2 * h + j] = dn;
+            dHiddenRow[j] = dr;
+            dHiddenRow[h + j] = dz;
+            dHiddenRow[2 * h + j] = dn * r;
+            dhPrev[j] = dhj * z;
+        }
     }
 }

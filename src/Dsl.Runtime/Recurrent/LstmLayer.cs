@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Dsl.Runtime;
@@ -140,25 +141,9 @@ public static class LstmLayer
             ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
             int gateBase = t * batch * width;
             for (int b = 0; b < batch; b++)
-            {
-                ReadOnlySpan<float> row = gates.Slice(gateBase + b * width, width);
-                Span<float> dRow = dGates.Slice(gateBase + b * width, width);
-                int offset = t * state + b * h;
-                for (int j = 0; j < h; j++)
-                {
-                    float i = row[j], f = row[h + j], c = row[2 * h + j], o = row[3 * h + j];
-                    float tanhC = tanhCells[offset + j];
-                    float dhj = dh[b * h + j];
-                    // The cell state receives gradient from the next step (dc) and through this step's output.
-                    float dcj = dc[b * h + j] + dhj * o * (1f - tanhC * tanhC);
-                    float cp = cPrev.IsEmpty ? 0f : cPrev[b * h + j];
-                    dRow[j] = dcj * c * i * (1f - i);
-                    dRow[h + j] = dcj * cp * f * (1f - f);
-                    dRow[2 * h + j] = dcj * i * (1f - c * c);
-                    dRow[3 * h + j] = dhj * tanhC * o * (1f - o);
-                    dc[b * h + j] = dcj * f;
-                }
-            }
+                GateGradients(gates.Slice(gateBase + b * width, width), tanhCells.Slice(t * state + b * h, h),
+                    cPrev.IsEmpty ? default : cPrev.Slice(b * h, h), dh.Slice(b * h, h), dc.Slice(b * h, h),
+                    dGates.Slice(gateBase + b * width, width), h);
             // dh for the previous step (or dh0) comes only through the recurrent weights.
             if (s > 0 || !dh0.IsEmpty)
                 Gemm.Multiply(dGates.Slice(gateBase, batch * width), false, weightHh, false, dh, batch, h, width);
@@ -168,5 +153,49 @@ public static class LstmLayer
 
         RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
         RecurrentMath.HiddenGradients(g, batch, dGates, hAll, h0, dWeightHh, dBiasHh, width);
+    }
+
+    /// <summary>
+    /// One example at one step: pre-activation gradients of the four gates from dh and the incoming dc, and dc for the
+    /// previous step (in place). <paramref name="cPrev"/> empty means a zero previous cell state.
+    /// </summary>
+    private static void GateGradients(ReadOnlySpan<float> row, ReadOnlySpan<float> tanhCell, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> dh, Span<float> dc, Span<float> dRow, int h)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<float>.One;
+            for (; j <= h - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var i = new Vector<float>(row.Slice(j));
+                var f = new Vector<float>(row.Slice(h + j));
+                var c = new Vector<float>(row.Slice(2 * h + j));
+                var o = new Vector<float>(row.Slice(3 * h + j));
+                var tanhC = new Vector<float>(tanhCell.Slice(j));
+                var dhj = new Vector<float>(dh.Slice(j));
+                var dcj = new Vector<float>(dc.Slice(j)) + dhj * o * (one - tanhC * tanhC);
+                var cp = cPrev.IsEmpty ? Vector<float>.Zero : new Vector<float>(cPrev.Slice(j));
+                (dcj * c * i * (one - i)).CopyTo(dRow.Slice(j));
+                (dcj * cp * f * (one - f)).CopyTo(dRow.Slice(h + j));
+                (dcj * i * (one - c * c)).CopyTo(dRow.Slice(2 * h + j));
+                (dhj * tanhC * o * (one - o)).CopyTo(dRow.Slice(3 * h + j));
+                (dcj * f).CopyTo(dc.Slice(j));
+            }
+        }
+        for (; j < h; j++)
+        {
+            float i = row[j], f = row[h + j], c = row[2 * h + j], o = row[3 * h + j];
+            float tanhC = tanhCell[j];
+            float dhj = dh[j];
+            // The cell state receives gradient from the next step (dc) and through this step's output.
+            float dcj = dc[j] + dhj * o * (1f - tanhC * tanhC);
+            float cp = cPrev.IsEmpty ? 0f : cPrev[j];
+            dRow[j] = dcj * c * i * (1f - i);
+            dRow[h + j] = dcj * cp * f * (1f - f);
+            dRow[2 * h + j] = dcj * i * (1f - c * c);
+            dRow[3 * h + j] = dhj * tanhC * o * (1f - o);
+            dc[j] = dcj * f;
+        }
     }
 }
