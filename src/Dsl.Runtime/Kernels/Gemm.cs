@@ -10,8 +10,9 @@ namespace Dsl.Runtime;
 /// contiguous <c>kc×NR</c> micro-panels (L2-resident), A is packed <c>MC</c> rows at a time into <c>kc×MR</c>
 /// micro-panels, and the register-blocked micro-kernel sweeps the B micro-panels with each A micro-panel held in L1.
 /// Ragged edges go through a zero-padded full tile and a small copy. Packing reads either
-/// storage order, so the transposed cases cost no extra copy. When A has few rows each B element is used only once or
-/// twice, so packing B would cost more than it saves: the kernel then reads B in place (unless B is transposed).
+/// storage order, so the transposed cases cost no extra copy. B is packed even when A has only a few rows (LeNet's
+/// <c>6×25 · 25×200704</c>): reading a wide B in place touches a new page at every depth step, and the TLB misses
+/// measured 1.5–2× slower than the extra copy.
 /// </remarks>
 public static partial class Gemm
 {
@@ -21,8 +22,6 @@ public static partial class Gemm
     private const int NC = 512;
     // Rows of A packed at a time (a multiple of both tile heights): bounds the buffer; the A block is read once per strip.
     private const int MC = 480;
-    // Below this many rows of A, B is read in place rather than packed (see remarks).
-    private const int DirectBMaxRows = 24;
     // Below this many multiply-adds the hand-off to other threads costs more than it saves.
     private const long ParallelThreshold = 1L << 21;
 
@@ -128,27 +127,16 @@ public static partial class Gemm
     {
         int mr = MR, nr = NR;
         Buffers buffers = Buffers.ForThisThread();
-        float* packedB = buffers.PackedB, packedA = buffers.PackedA, tile = buffers.Tile, edgeB = buffers.EdgeB;
-        int ldc = job.N;
-        bool packB = job.TransposeB || rowEnd - rowStart > DirectBMaxRows;
+        float* packedB = buffers.PackedB, packedA = buffers.PackedA, tile = buffers.Tile;
 
         for (int jc = colStart; jc < colEnd; jc += NC)
         {
             int nc = Math.Min(NC, colEnd - jc);
-            int fullPanels = nc / nr, edgeColumns = nc - fullPanels * nr;
             for (int pc = 0; pc < job.K; pc += KC)
             {
                 int kc = Math.Min(KC, job.K - pc);
                 bool addToC = job.Accumulate || pc > 0;
-                if (packB)
-                {
-                    PackB(in job, pc, kc, jc, nc, packedB);
-                }
-                else if (edgeColumns > 0)
-                {
-                    // Only the ragged last panel is copied, zero-padded, so the kernel can always load full vectors.
-                    PackBPanel(in job, pc, kc, jc + fullPanels * nr, edgeColumns, edgeB);
-                }
+                PackB(in job, pc, kc, jc, nc, packedB);
 
                 for (int ic = rowStart; ic < rowEnd; ic += MC)
                 {
@@ -160,7 +148,7 @@ public static partial class Gemm
                     float* aPanel = packedA;
                     for (int ir = 0; ir < mc; ir += mr, aPanel += (nint)kc * mr)
                         for (int panel = 0; panel * nr < nc; panel++)
-                            Tile(in job, aPanel, Math.Min(mr, mc - ir), ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, pc, kc, packB, packedB, edgeB, tile, addToC);
+                            Tile(in job, aPanel, Math.Min(mr, mc - ir), ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, kc, packedB, tile, addToC);
                 }
             }
         }
@@ -168,28 +156,13 @@ public static partial class Gemm
 
     /// <summary>One MR×NR tile of C at rows <paramref name="i0"/>, B micro-panel <paramref name="panel"/> of the current block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Tile(in Job job, float* aPanel, int rows, int i0, int panel, int columns, int jc, int pc, int kc,
-        bool packB, float* packedB, float* edgeB, float* tile, bool addToC)
+    private static unsafe void Tile(in Job job, float* aPanel, int rows, int i0, int panel, int columns, int jc, int kc,
+        float* packedB, float* tile, bool addToC)
     {
         int mr = MR, nr = NR, ldc = job.N;
         int jr = panel * nr;
-        float* bPanel;
-        nint bStride;
-        if (packB)
-        {
-            bPanel = packedB + (nint)panel * kc * nr;
-            bStride = nr;
-        }
-        else if (columns < nr)
-        {
-            bPanel = edgeB;
-            bStride = nr;
-        }
-        else
-        {
-            bPanel = job.B + (nint)pc * job.LdB + jc + jr;
-            bStride = job.LdB;
-        }
+        float* bPanel = packedB + (nint)panel * kc * nr;
+        nint bStride = nr;
 
         float* c = job.C + (nint)i0 * ldc + jc + jr;
         if (rows == mr && columns == nr)
@@ -388,21 +361,20 @@ public static partial class Gemm
     {
         [ThreadStatic] private static Buffers? t_current;
 
-        public readonly float* PackedB, PackedA, Tile, EdgeB;
+        public readonly float* PackedB, PackedA, Tile;
         // Keeps the pinned storage alive; the pointers above are 64-byte aligned views into it.
         private readonly float[] _storage;
 
         private Buffers()
         {
             const int Align = 16; // floats per cache line
-            int packedB = KC * NC, packedA = KC * (MC + Mr512), tile = Mr512 * Nr512, edgeB = KC * Nr512;
-            _storage = GC.AllocateUninitializedArray<float>(packedB + packedA + tile + edgeB + 4 * Align, pinned: true);
+            int packedB = KC * NC, packedA = KC * (MC + Mr512), tile = Mr512 * Nr512;
+            _storage = GC.AllocateUninitializedArray<float>(packedB + packedA + tile + 3 * Align, pinned: true);
             float* p = (float*)Unsafe.AsPointer(ref _storage[0]);
             p = (float*)(((nint)p + 63) & ~(nint)63);
             PackedB = p; p += packedB + Align;
             PackedA = p; p += packedA + Align;
-            Tile = p; p += tile + Align;
-            EdgeB = p;
+            Tile = p;
         }
 
         public static Buffers ForThisThread() => t_current ??= new Buffers();
