@@ -101,7 +101,7 @@ public class Conv2dTests
         FiniteDifference.AssertNear(expected.Dw, dw, "dW");
         FiniteDifference.AssertNear(expected.Db, db, "db");
 
-        // Without dx (a first layer) some shapes take a different route to dW and db.
+        // A first layer asks for no dx; dW and db must not depend on it.
         Array.Fill(dw, float.NaN);
         Array.Fill(db, float.NaN);
         Conv2d.Backward(g, batch, x, weight, dy, [], dw, db, workspace);
@@ -117,7 +117,7 @@ public class Conv2dTests
     [InlineData(2, 7, 5, 2, 3, 3, 2, 2, 1, 1, 1)]
     [InlineData(3, 4, 4, 2, 1, 1, 1, 1, 0, 0, 2)]
     [InlineData(2, 4, 9, 2, 3, 2, 1, 1, 1, 0, 2)]   // wide lowering: padded width 9 against 8 outputs per row
-    [InlineData(1, 4, 18, 2, 3, 3, 1, 1, 1, 1, 2)]  // direct forward and weight gradient: rows of 18
+    [InlineData(1, 4, 18, 2, 3, 3, 1, 1, 1, 1, 2)]  // direct forward: rows of 18
     public void GradientMatchesFiniteDifferences(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int batch)
     {
         var g = new Conv2dGeometry(cin, h, w, cout, kh, kw, sh, sw, ph, pw);

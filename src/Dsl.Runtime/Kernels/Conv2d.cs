@@ -112,13 +112,6 @@ public static unsafe class Conv2d
             return;
         }
 
-        if (dx.IsEmpty && DirectConv2d.AppliesToWeightGradient(g) && workspace.Length >= DirectConv2d.PartialFloats(g))
-        {
-            fixed (float* xPtr = x, dyPtr = dy, dWeightPtr = dWeight, dBiasPtr = dBias, workPtr = workspace)
-                DirectConv2d.WeightGradient(g, batch, xPtr, dyPtr, dWeightPtr, dBias.IsEmpty ? null : dBiasPtr, workPtr, workspace.Length);
-            return;
-        }
-
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
         int columnsPerExample = Im2Col.ColumnsPerExample(g);
