@@ -382,6 +382,27 @@ public sealed class DiagnosticTests
         Assert.True(filtered[1] is { IsSuppressed: false, Severity: DiagnosticSeverity.Error }, "the DSL005 outside the pragma must stay an error");
     }
 
+    [Theory]
+    [InlineData(ReportDiagnostic.Suppress, null)]
+    [InlineData(ReportDiagnostic.Warn, DiagnosticSeverity.Warning)]
+    public void Severity_can_be_configured_like_any_analyzer_rule(ReportDiagnostic option, DiagnosticSeverity? expected)
+    {
+        // What dotnet_diagnostic.DSL005.severity in .editorconfig or <NoWarn> turn into. (Checked once against a real
+        // dotnet build too: with severity = warning the build succeeds and prints "warning DSL005".)
+        var run = GeneratorHarness.Run("""
+            using Dsl;
+            namespace Demo;
+            [Network(1, 8, 8)]
+            [Dense(10)]
+            public partial class Configured { }
+            """);
+        var diagnostic = run.GeneratorDiagnostics.Single(d => d.Id == "DSL005");
+        var configured = run.Output.WithOptions(run.Output.Options.WithSpecificDiagnosticOptions([new("DSL005", option)]));
+
+        var filtered = GeneratorHarness.FilterAsCompilerWould(configured, diagnostic);
+        Assert.Equal(expected, filtered is null || filtered.IsSuppressed ? null : filtered.Severity);
+    }
+
     [Fact]
     public void Diagnostic_ids_are_declared_once_with_help_links()
     {

@@ -163,7 +163,9 @@ public partial class LeNetModern : global::Dsl.Runtime.INetwork
         int batch = labels.Length;
         EnsureArena(batch);
         RunForward(input, batch, training: true);
-        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(new global::System.Span<float>(_arena, batch * 6508, batch * 10), labels, new global::System.Span<float>(_arena, batch * 6518, batch * 10), batch, OutputFloats);
+        global::System.ReadOnlySpan<float> logits = new global::System.Span<float>(_arena, batch * 6508, batch * 10);
+        global::System.Span<float> logitsGradient = new global::System.Span<float>(_arena, batch * 6518, batch * 10);
+        float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(logits, labels, logitsGradient, batch, OutputFloats);
         RunBackward(input, batch);
         return loss;
     }
