@@ -62,6 +62,11 @@ public static class NetworkBuilder
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
                 "add 'partial' to the declaration"));
         }
+        else if (spec.NonPartialContainingType is { } outer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartialId, spec.ClassLocation, spec.DisplayName,
+                "its containing type '" + outer + "' must be partial too, since the generated part is nested in it"));
+        }
 
         Shape? input = ValidateInput(spec, diagnostics);
         if (spec.Layers.Count == 0)

@@ -47,6 +47,9 @@ public sealed record NetworkSpec(
     /// <summary>Whether the class is static, which cannot hold a network's state (DSL001).</summary>
     public bool IsStatic { get; init; }
 
+    /// <summary>The first enclosing type that is not partial (so the generated part cannot be nested in it), or null.</summary>
+    public string? NonPartialContainingType { get; init; }
+
     /// <summary>An unexpected failure while reading the declaration, reported as DSL999.</summary>
     public string? ParseError { get; init; }
 

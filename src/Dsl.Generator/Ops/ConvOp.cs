@@ -24,9 +24,7 @@ public sealed record ConvOp(
         int paddingWidth = layer.GetInt("PaddingWidth", -1);
 
         bool valid = Check(channels > 0, layer, "Channels", "positive", channels, diagnostics);
-        valid &= Check(kh > 0, layer, "KernelHeight", "positive", kh, diagnostics);
-        if (kw != kh || layer.LocationOf("KernelWidth") != layer.LocationOf("KernelHeight"))
-            valid &= Check(kw > 0, layer, "KernelWidth", "positive", kw, diagnostics);
+        valid &= CheckKernel(layer, kh, kw, diagnostics);
         valid &= Check(stride > 0, layer, "Stride", "positive", stride, diagnostics);
         valid &= Check(strideHeight >= 0, layer, "StrideHeight", "positive (or 0 for Stride)", strideHeight, diagnostics);
         valid &= Check(strideWidth >= 0, layer, "StrideWidth", "positive (or 0 for Stride)", strideWidth, diagnostics);

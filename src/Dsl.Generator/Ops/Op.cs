@@ -83,15 +83,27 @@ public abstract record Op
     /// <summary>Name of the static geometry field of this op.</summary>
     protected string GeometryField => "s_" + Name + "Geometry";
 
-    /// <summary>Adds DSL004 on argument <paramref name="argument"/> unless <paramref name="valid"/>.</summary>
-    protected static bool Check(bool valid, LayerSpec layer, string argument, string requirement, object actual, List<DiagnosticInfo> diagnostics)
+    /// <summary>Adds DSL004 on argument <paramref name="argument"/> unless <paramref name="valid"/>; the message calls the
+    /// argument <paramref name="displayName"/> when given (a square <c>kernel</c> sets two properties).</summary>
+    protected static bool Check(bool valid, LayerSpec layer, string argument, string requirement, object actual,
+        List<DiagnosticInfo> diagnostics, string? displayName = null)
     {
         if (!valid)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameterId, layer.LocationOf(argument),
-                layer.Display, layer.Number, argument, requirement, actual));
+                layer.Display, layer.Number, displayName ?? argument, requirement, actual));
         }
         return valid;
+    }
+
+    /// <summary>Validates a window given either as one square <c>kernel</c> argument or as height and width.</summary>
+    protected static bool CheckKernel(LayerSpec layer, int kh, int kw, List<DiagnosticInfo> diagnostics)
+    {
+        bool square = kh == kw && Equals(layer.LocationOf("KernelWidth"), layer.LocationOf("KernelHeight"));
+        if (square)
+            return Check(kh > 0, layer, "KernelHeight", "positive", kh, diagnostics, "Kernel");
+        bool valid = Check(kh > 0, layer, "KernelHeight", "positive", kh, diagnostics);
+        return Check(kw > 0, layer, "KernelWidth", "positive", kw, diagnostics) && valid;
     }
 
     /// <summary>Output extent of a sliding window, or a non-positive number when the window does not fit.</summary>

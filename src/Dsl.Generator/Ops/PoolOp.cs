@@ -15,9 +15,7 @@ public abstract record PoolOp(int KernelHeight, int KernelWidth, int Stride, int
         kw = layer.GetInt("KernelWidth", 0);
         stride = layer.GetInt("Stride", 0);
         padding = layer.GetInt("Padding", 0);
-        bool valid = Check(kh > 0, layer, "KernelHeight", "positive", kh, diagnostics);
-        if (kw != kh || layer.LocationOf("KernelWidth") != layer.LocationOf("KernelHeight"))
-            valid &= Check(kw > 0, layer, "KernelWidth", "positive", kw, diagnostics);
+        bool valid = CheckKernel(layer, kh, kw, diagnostics);
         valid &= Check(stride >= 0, layer, "Stride", "positive (or 0 for the window size)", stride, diagnostics);
         // PyTorch rejects padding beyond half the window: such a window could cover only padding.
         valid &= Check(padding >= 0, layer, "Padding", "zero or positive", padding, diagnostics);

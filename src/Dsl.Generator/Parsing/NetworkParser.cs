@@ -129,6 +129,7 @@ public static class NetworkParser
         {
             IsRecord = declaration is RecordDeclarationSyntax,
             IsStatic = type.IsStatic,
+            NonPartialContainingType = NonPartialContainingType(type, cancellationToken),
         };
     }
 
@@ -300,6 +301,20 @@ public static class NetworkParser
             declarations.Insert(0, "partial " + keyword + " " + ClassName(current));
         }
         return declarations.ToEquatableArray();
+    }
+
+    private static string? NonPartialContainingType(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        for (INamedTypeSymbol? current = type.ContainingType; current is not null; current = current.ContainingType)
+        {
+            foreach (SyntaxReference reference in current.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+                    && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    return current.Name;
+            }
+        }
+        return null;
     }
 
     private static string AccessibilityKeywords(Accessibility accessibility) => accessibility switch
