@@ -121,6 +121,22 @@ public sealed class GeneratedTrainingTests
     }
 
     [RuntimeFact]
+    public void Dropout_is_off_in_Forward_and_on_in_training()
+    {
+        // Dropout has no parameters, so equal seeds give equal weights with and without it.
+        var (with, inputSize) = Create("[Network(12)] [Dense(16), ReLU, Dropout(0.5), Dense(3)]", seed: 5);
+        var (without, _) = Create("[Network(12)] [Dense(16), ReLU, Dense(3)]", seed: 5);
+        Assert.Equal(without.Parameters.ToArray(), with.Parameters.ToArray());
+        var input = Inputs(4 * inputSize, seed: 6);
+        int[] labels = [0, 1, 2, 0];
+
+        Assert.Equal(without.Forward(input).ToArray(), with.Forward(input).ToArray());
+        float first = with.ComputeGradients(input, labels);
+        float second = with.ComputeGradients(input, labels);
+        Assert.NotEqual(first, second);
+    }
+
+    [RuntimeFact]
     public void PReLU_slope_starts_at_its_init_and_biases_at_zero()
     {
         var (network, _) = Create("[Network(6)] [Dense(5), PReLU(Init = 0.1), Dense(3)]", seed: 1);

@@ -122,10 +122,10 @@ public static class GeneratorHarness
                 deterministic: true));
 
     /// <summary>A fresh driver for <see cref="NetworkGenerator"/> with step tracking on.</summary>
-    public static GeneratorDriver CreateDriver() =>
+    public static GeneratorDriver CreateDriver(CSharpParseOptions? parseOptions = null) =>
         CSharpGeneratorDriver.Create(
             [new NetworkGenerator().AsSourceGenerator()],
-            parseOptions: ParseOptions,
+            parseOptions: parseOptions ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator over <paramref name="source"/> (plain C#, no markup).</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace Dsl.Generator.Tests;
@@ -75,6 +76,34 @@ public sealed class GoldenTests
         Assert.True(problems.Count == 0,
             $"{name}: generated code needs usings the project may not have ({problems.Count} diagnostics), first ones:\n" +
             string.Join("\n", problems.Take(5)));
+    }
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp9)]
+    [InlineData(LanguageVersion.CSharp10)]
+    [InlineData(LanguageVersion.CSharp12)]
+    [InlineData(LanguageVersion.Latest)]
+    public void Generated_code_compiles_with_older_language_versions(LanguageVersion version)
+    {
+        // A project may pin <LangVersion>; the generated code should not be what breaks it. (The declaration uses a
+        // block namespace so the user's side compiles with C# 9 too.)
+        var parse = new CSharpParseOptions(version);
+        var tree = CSharpSyntaxTree.ParseText("""
+            using Dsl;
+            namespace Dsl.Models
+            {
+                [Network(1, 28, 28)]
+                [Conv(6, 5, Padding = 2), ReLU, MaxPool(2), Conv(16, 5), ReLU, MaxPool(2)]
+                [Flatten, Dense(120), ReLU, Dense(84), Tanh, Dropout(0.5), Dense(10)]
+                public partial class Old { }
+            }
+            """, parse, "/test/Old.cs");
+        var compilation = GeneratorHarness.CreateCompilation(implicitUsings: false, tree);
+        GeneratorHarness.CreateDriver(parse).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, $"C# {version.ToDisplayString()}:\n" + string.Join("\n", problems.Take(10)));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
         output.WriteLine($"{Networks} networks: first run {firstTime.TotalMilliseconds:F0} ms, after editing one {secondTime.TotalMilliseconds:F0} ms");
         var modified = second.Results.Single().TrackedSteps["Source"].SelectMany(s => s.Outputs).Count(o => o.Reason == IncrementalStepRunReason.Modified);
         Assert.Equal(1, modified);
-        Assert.True(firstTime < TimeSpan.FromSeconds(20), $"first run took {firstTime}");
-        Assert.True(secondTime < TimeSpan.FromSeconds(2), $"incremental run took {secondTime}");
+        Assert.True(firstTime < TimeSpan.FromSeconds(30), $"first run took {firstTime}");
+        Assert.True(secondTime < TimeSpan.FromSeconds(5), $"incremental run took {secondTime}");
     }
 }
