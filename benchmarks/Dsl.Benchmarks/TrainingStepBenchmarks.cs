@@ -12,7 +12,7 @@ namespace Dsl.Benchmarks;
 /// run is the baseline, so the ratio column shows what the second core buys.
 /// </summary>
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
+[CategoriesColumn, MedianColumn, MemoryDiagnoser]
 public class TrainingStepBenchmarks
 {
     private const int Batch = 256;
