@@ -10,7 +10,8 @@ namespace Dsl.Runtime;
 /// statistics are left alone (<c>track_running_stats=False</c>); empty gradients are skipped. Parameter gradients are
 /// overwritten. <c>y</c> may alias <c>x</c>, and <c>dx</c> may alias <c>dy</c>: each channel is reduced before it is written.</para>
 /// <para>Channels are independent, so they are split over <see cref="Parallelism"/>. A channel's values are <c>batch</c>
-/// rows of <c>spatial</c> floats; for <c>spatial = 1</c> that is a strided walk, acceptable for the small dense layers BN1d serves.</para>
+/// rows of <c>spatial</c> floats; for dense data (<c>spatial = 1</c>) those rows are single floats a stride apart, so
+/// that case walks each example's row over a block of features instead, keeping the block's sums on the stack.</para>
 /// </remarks>
 public static unsafe class BatchNorm
 {
@@ -166,6 +167,9 @@ public static unsafe class BatchNorm
         }
     }
 
+    /// <summary>Features a dense (spatial = 1) pass keeps statistics for at once, on the stack.</summary>
+    private const int DenseBlock = 64;
+
     private static void ValidateShape(int batch, int channels, int spatial)
     {
         Validate.NonNegative(batch, nameof(batch));
@@ -187,6 +191,11 @@ public static unsafe class BatchNorm
         public readonly void Execute(int part, int parts)
         {
             (int begin, int end) = KernelParallel.Range(Channels, part, parts);
+            if (Spatial == 1)
+            {
+                ExecuteDense(begin, end);
+                return;
+            }
             long stride = (long)Channels * Spatial;
             long count = (long)Batch * Spatial;
             for (int c = begin; c < end; c++)
@@ -209,6 +218,50 @@ public static unsafe class BatchNorm
                 for (int n = 0; n < Batch; n++) NormRows.Affine(x + n * stride, y + n * stride, Spatial, mean, (float)scale, shift);
             }
         }
+
+        /// <summary>Dense activations (batch, features): a block of features at a time, walking each row contiguously.</summary>
+        private readonly void ExecuteDense(int begin, int end)
+        {
+            double* sum = stackalloc double[DenseBlock];
+            float* scale = stackalloc float[DenseBlock];
+            int stride = Channels;
+            for (int f0 = begin; f0 < end; f0 += DenseBlock)
+            {
+                int width = Math.Min(DenseBlock, end - f0);
+                new Span<double>(sum, width).Clear();
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* row = X + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++) sum[i] += row[i];
+                }
+                for (int i = 0; i < width; i++) Mean[f0 + i] = (float)(sum[i] / Batch);
+                new Span<double>(sum, width).Clear();
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* row = X + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++)
+                    {
+                        float d = row[i] - Mean[f0 + i];
+                        sum[i] += d * d;
+                    }
+                }
+                for (int i = 0; i < width; i++)
+                {
+                    int c = f0 + i;
+                    double invStd = 1.0 / Math.Sqrt(sum[i] / Batch + Epsilon);
+                    InvStd[c] = (float)invStd;
+                    if (RunningMean != null) RunningMean[c] = (1 - Momentum) * RunningMean[c] + Momentum * Mean[c];
+                    if (RunningVar != null) RunningVar[c] = (float)((1 - Momentum) * RunningVar[c] + Momentum * (sum[i] / (Batch - 1)));
+                    scale[i] = (float)((Gamma == null ? 1.0 : Gamma[c]) * invStd);
+                }
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* x = X + (long)n * stride + f0, y = Y + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++)
+                        y[i] = (x[i] - Mean[f0 + i]) * scale[i] + (Beta == null ? 0f : Beta[f0 + i]);
+                }
+            }
+        }
     }
 
     private struct InferenceWork : IParallelWork
@@ -220,6 +273,11 @@ public static unsafe class BatchNorm
         public readonly void Execute(int part, int parts)
         {
             (int begin, int end) = KernelParallel.Range(Channels, part, parts);
+            if (Spatial == 1)
+            {
+                ExecuteDense(begin, end);
+                return;
+            }
             long stride = (long)Channels * Spatial;
             for (int c = begin; c < end; c++)
             {
@@ -227,6 +285,24 @@ public static unsafe class BatchNorm
                 float shift = Beta == null ? 0f : Beta[c];
                 float* x = X + (long)c * Spatial, y = Y + (long)c * Spatial;
                 for (int n = 0; n < Batch; n++) NormRows.Affine(x + n * stride, y + n * stride, Spatial, RunningMean[c], (float)scale, shift);
+            }
+        }
+
+        private readonly void ExecuteDense(int begin, int end)
+        {
+            float* scale = stackalloc float[DenseBlock];
+            int stride = Channels;
+            for (int f0 = begin; f0 < end; f0 += DenseBlock)
+            {
+                int width = Math.Min(DenseBlock, end - f0);
+                for (int i = 0; i < width; i++)
+                    scale[i] = (float)((Gamma == null ? 1.0 : Gamma[f0 + i]) / Math.Sqrt((double)RunningVar[f0 + i] + Epsilon));
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* x = X + (long)n * stride + f0, y = Y + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++)
+                        y[i] = (x[i] - RunningMean[f0 + i]) * scale[i] + (Beta == null ? 0f : Beta[f0 + i]);
+                }
             }
         }
     }
@@ -239,6 +315,11 @@ public static unsafe class BatchNorm
         public readonly void Execute(int part, int parts)
         {
             (int begin, int end) = KernelParallel.Range(Channels, part, parts);
+            if (Spatial == 1)
+            {
+                ExecuteDense(begin, end);
+                return;
+            }
             long stride = (long)Channels * Spatial;
             double count = (double)Batch * Spatial;
             for (int c = begin; c < end; c++)
@@ -264,6 +345,47 @@ public static unsafe class BatchNorm
                 float* dx = Dx + (long)c * Spatial;
                 for (int n = 0; n < Batch; n++)
                     NormRows.Combine(dy + n * stride, x + n * stride, dx + n * stride, Spatial, (float)a, (float)b, mean, (float)c0);
+            }
+        }
+
+        private readonly void ExecuteDense(int begin, int end)
+        {
+            double* sumDy = stackalloc double[DenseBlock];
+            double* sumDyCentred = stackalloc double[DenseBlock];
+            float* a = stackalloc float[DenseBlock];
+            float* b = stackalloc float[DenseBlock];
+            float* c0 = stackalloc float[DenseBlock];
+            int stride = Channels;
+            for (int f0 = begin; f0 < end; f0 += DenseBlock)
+            {
+                int width = Math.Min(DenseBlock, end - f0);
+                new Span<double>(sumDy, width).Clear();
+                new Span<double>(sumDyCentred, width).Clear();
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* x = X + (long)n * stride + f0, dy = Dy + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++)
+                    {
+                        sumDy[i] += dy[i];
+                        sumDyCentred[i] += dy[i] * (x[i] - Mean[f0 + i]);
+                    }
+                }
+                for (int i = 0; i < width; i++)
+                {
+                    int c = f0 + i;
+                    double invStd = InvStd[c], g = Gamma == null ? 1.0 : Gamma[c];
+                    if (DBeta != null) DBeta[c] = (float)sumDy[i];
+                    if (DGamma != null) DGamma[c] = (float)(sumDyCentred[i] * invStd);
+                    a[i] = (float)(g * invStd);
+                    b[i] = (float)(-g * invStd * invStd * invStd * sumDyCentred[i] / Batch);
+                    c0[i] = (float)(-g * invStd * sumDy[i] / Batch);
+                }
+                if (Dx == null) continue;
+                for (int n = 0; n < Batch; n++)
+                {
+                    float* x = X + (long)n * stride + f0, dy = Dy + (long)n * stride + f0, dx = Dx + (long)n * stride + f0;
+                    for (int i = 0; i < width; i++) dx[i] = a[i] * dy[i] + b[i] * (x[i] - Mean[f0 + i]) + c0[i];
+                }
             }
         }
     }

@@ -196,6 +196,34 @@ public class BatchNormTests
         FiniteDifference.AssertClose(dx, FiniteDifference.Gradient(x, Forward, r), "dx");
     }
 
+    [Theory]
+    [InlineData(7, 130)]   // two full feature blocks and a partial one
+    [InlineData(64, 300)]  // enough work to split over cores
+    public void Wide_dense_layers_match_reference(int batch, int features)
+    {
+        float[] x = Input(batch, features, 1, 40);
+        float[] gamma = Gamma(features, 41), beta = FiniteDifference.Random(features, 42), dy = FiniteDifference.Random(x.Length, 43);
+        float[] runningMean = new float[features], runningVar = Enumerable.Repeat(1f, features).ToArray();
+        float[] saveMean = new float[features], saveInvStd = new float[features];
+        var y = new float[x.Length];
+        BatchNorm.ForwardTraining(x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd, batch, features, 1);
+        var (mean, biased, unbiased) = BlockReference.ChannelStatistics(x, batch, features, 1);
+        FiniteDifference.AssertNear(BlockReference.BatchNormNormalise(x, gamma, beta, mean, biased, batch, features, 1, Eps), y, "y", 2e-5f);
+        FiniteDifference.AssertNear(mean.Select(v => (float)(0.1 * v)).ToArray(), runningMean, "runningMean", 1e-6f);
+        FiniteDifference.AssertNear(unbiased.Select(v => (float)(0.9 + 0.1 * v)).ToArray(), runningVar, "runningVar", 1e-5f);
+
+        float[] dx = new float[x.Length], dGamma = new float[features], dBeta = new float[features];
+        BatchNorm.Backward(x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta, batch, features, 1);
+        var expected = BlockReference.BatchNormBackward(x, gamma, dy, batch, features, 1, Eps);
+        AssertGradientNear(expected.Dx, dx, "dx");
+        AssertGradientNear(expected.DGamma, dGamma, "dGamma");
+        AssertGradientNear(expected.DBeta, dBeta, "dBeta");
+
+        BatchNorm.ForwardInference(x, gamma, beta, runningMean, runningVar, y, batch, features, 1);
+        FiniteDifference.AssertNear(BlockReference.BatchNormNormalise(x, gamma, beta,
+            runningMean.Select(v => (double)v).ToArray(), runningVar.Select(v => (double)v).ToArray(), batch, features, 1, Eps), y, "inference y", 2e-5f);
+    }
+
     [Fact]
     public void Statistics_keep_precision_when_the_mean_is_large()
     {

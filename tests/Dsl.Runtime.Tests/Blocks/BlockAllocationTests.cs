@@ -27,6 +27,10 @@ public class BlockAllocationTests
             BatchNorm.ForwardTraining(x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd, batch, channels, spatial);
             BatchNorm.Backward(x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta, batch, channels, spatial);
             BatchNorm.ForwardInference(x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial);
+            // Dense layout: the same tensor read as (batch·spatial, channels) rows.
+            BatchNorm.ForwardTraining(x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd, batch * spatial, channels, 1);
+            BatchNorm.Backward(x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta, batch * spatial, channels, 1);
+            BatchNorm.ForwardInference(x, gamma, beta, runningMean, runningVar, y, batch * spatial, channels, 1);
             BatchNorm.FoldIntoConv(weight, [], channels, gamma, beta, runningMean, runningVar, 1e-5f, foldedWeight, foldedBias);
             LayerNorm.Forward(x, lnGamma, lnBeta, y, rowMean, rowInvStd, batch * channels, spatial);
             LayerNorm.Backward(x, lnGamma, rowMean, rowInvStd, dy, dx, lnDGamma, lnDBeta, batch * channels, spatial);
@@ -47,10 +51,11 @@ public class BlockAllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    [Fact]
-    public void Parallel_and_single_threaded_results_agree()
+    [Theory]
+    [InlineData(8, 16, 196)]
+    [InlineData(64, 300, 1)]
+    public void Parallel_and_single_threaded_results_agree(int batch, int channels, int spatial)
     {
-        const int batch = 8, channels = 16, spatial = 196;
         int length = batch * channels * spatial;
         float[] x = FiniteDifference.Random(length, 6), dy = FiniteDifference.Random(length, 7);
         float[] gamma = FiniteDifference.Random(channels, 8);
