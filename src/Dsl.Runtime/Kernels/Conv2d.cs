@@ -37,6 +37,7 @@ public static unsafe class Conv2d
         ValidateGeometry(g);
         Validate.NonNegative(batch, nameof(batch));
         if (batch == 0 || IsPointwise(g)) return 0;
+        if (WideConv2d.Applies(g)) return (int)WideConv2d.WorkspaceLength(g);
         long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
         if (length > Array.MaxLength)
             throw new ArgumentException($"The convolution workspace for {g} would need {length} floats, more than an array can hold.", nameof(g));
@@ -58,6 +59,13 @@ public static unsafe class Conv2d
         if (IsPointwise(g))
         {
             ForwardPointwise(g, batch, x, weight, bias, y);
+            return;
+        }
+
+        if (WideConv2d.Applies(g) && Environment.GetEnvironmentVariable("DSL_NOWIDE") is null)
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                WideConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
             return;
         }
 
@@ -109,6 +117,14 @@ public static unsafe class Conv2d
         if (IsPointwise(g))
         {
             BackwardPointwise(g, batch, x, weight, dy, dx, dWeight, dBias);
+            return;
+        }
+
+        if (WideConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, dBiasPtr = dBias, workPtr = workspace)
+                WideConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
+                    dBias.IsEmpty ? null : dBiasPtr, workPtr);
             return;
         }
 

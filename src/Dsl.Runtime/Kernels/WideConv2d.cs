@@ -1,0 +1,351 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dsl.Runtime;
+
+/// <summary>
+/// Stride-1 convolution computed directly on a zero-padded copy of one example, without a column matrix, for the
+/// small layers of LeNet-sized networks where lowering costs more memory traffic than the arithmetic it feeds.
+/// </summary>
+/// <remarks>
+/// <para>The trick is the wide layout: outputs are computed at pitch Wp (the padded width) instead of Wo, so output
+/// position <c>p = oh·Wp + ow</c> reads input tap <c>(c, ki, kj)</c> at <c>p + c·Hp·Wp + ki·Wp + kj</c>. Every tap is
+/// then one contiguous run, and a 16-lane vector of outputs is one unaligned load per tap. The Wp − Wo extra columns
+/// per row are junk (they read across a row boundary) and are dropped when the result is copied out.</para>
+/// <para>Forward: each example's output is accumulated in registers, four output channels by four vectors, and copied
+/// out with the bias. The input gradient is the same forward computation on the output gradient padded by k − 1 − pad
+/// with the weight flipped and its channel axes swapped. The weight gradient is a set of dot products between the
+/// wide output gradient (zero in the extra columns, so junk inputs add nothing) and shifted runs of the padded input,
+/// four channels by four taps; each part of the batch sums into 16-lane partials of its own, which are reduced in
+/// part order at the end, so the result does not depend on which thread ran which part.</para>
+/// <para>Everything one example touches (padded input, wide output) stays in L1/L2, per thread. Only used with
+/// AVX-512, which the 16-lane layout is written for; otherwise <see cref="Conv2d"/> lowers to a GEMM.</para>
+/// </remarks>
+internal static unsafe class WideConv2d
+{
+    private const int Lanes = 16;
+    private const int MaxReduction = 2048;
+    private const int MaxBufferFloats = 1 << 16;
+    /// <summary>Upper bound on the parts of a weight-gradient pass, which fixes the size of the partials in the workspace.</summary>
+    private const int MaxWeightParts = 8;
+
+    /// <summary>Whether forward and both gradients of <paramref name="g"/> take this path.</summary>
+    public static bool Applies(in Conv2dGeometry g)
+    {
+        if (!Avx512F.IsSupported) return false;
+        if (g.StrideHeight != 1 || g.StrideWidth != 1) return false;
+        // The input gradient pads the output gradient by k − 1 − pad, which must not be negative.
+        if (g.PadHeight >= g.KernelHeight || g.PadWidth >= g.KernelWidth) return false;
+        return Fits(g) && Fits(Transposed(g));
+    }
+
+    private static bool Fits(in Conv2dGeometry g)
+    {
+        var s = new Shape(g);
+        // Beyond twice the output width, more than half of every vector is junk columns.
+        if (s.PaddedW > 2 * s.OutW) return false;
+        return s.Reduction <= MaxReduction && s.InputFloats <= MaxBufferFloats && (long)s.Cout * s.OutStride <= MaxBufferFloats;
+    }
+
+    /// <summary>The input gradient as a forward convolution of the output gradient.</summary>
+    private static Conv2dGeometry Transposed(in Conv2dGeometry g) =>
+        new(g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.KernelHeight, g.KernelWidth, 1, 1,
+            g.KernelHeight - 1 - g.PadHeight, g.KernelWidth - 1 - g.PadWidth);
+
+    /// <summary>Workspace for <see cref="Backward"/>: the flipped weight plus every part's partial sums.</summary>
+    public static long WorkspaceLength(in Conv2dGeometry g) =>
+        g.WeightSize + (long)MaxWeightParts * PartialFloats(new Shape(g));
+
+    private static long PartialFloats(in Shape s) => ((long)s.Cout * s.Reduction + s.Cout) * Lanes;
+
+    public static void Forward(in Conv2dGeometry g, int batch, float* x, float* weight, float* bias, float* y)
+    {
+        var work = new ForwardWork { S = new Shape(g), X = x, Weight = weight, Bias = bias, Y = y, Batch = batch };
+        KernelParallel.Run(ref work, batch, (long)work.S.Cout * work.S.OutStride * work.S.Reduction / 8);
+    }
+
+    /// <summary>dx (skipped when null), dW and dB (skipped when null), all overwritten.</summary>
+    public static void Backward(in Conv2dGeometry g, int batch, float* x, float* weight, float* dy, float* dx,
+        float* dWeight, float* dBias, float* workspace)
+    {
+        var s = new Shape(g);
+        float* flipped = workspace;
+        float* partials = workspace + g.WeightSize;
+        int parts = Math.Min(Math.Min(Parallelism.MaxDegree, batch), MaxWeightParts);
+        var weights = new WeightWork { S = s, X = x, Dy = dy, Partials = partials, Batch = batch };
+        if (parts <= 1) weights.Execute(0, 1);
+        else Parallelism.Run(ref weights, parts);
+
+        long partialFloats = PartialFloats(s);
+        int rows = s.Cout * s.Reduction;
+        for (int r = 0; r < rows; r++)
+        {
+            float sum = 0;
+            for (int p = 0; p < parts; p++) sum += Vector512.Sum(Vector512.Load(partials + p * partialFloats + (long)r * Lanes));
+            dWeight[r] = sum;
+        }
+        if (dBias != null)
+        {
+            for (int co = 0; co < s.Cout; co++)
+            {
+                float sum = 0;
+                for (int p = 0; p < parts; p++) sum += Vector512.Sum(Vector512.Load(partials + p * partialFloats + (long)(rows + co) * Lanes));
+                dBias[co] = sum;
+            }
+        }
+        if (dx == null) return;
+
+        // flipped[ci, co, kh−1−ki, kw−1−kj] = weight[co, ci, ki, kj]
+        int kh = g.KernelHeight, kw = g.KernelWidth, cin = g.InChannels, cout = g.OutChannels, taps = kh * kw;
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int t = 0; t < taps; t++)
+                    flipped[(ci * cout + co) * taps + taps - 1 - t] = weight[(co * cin + ci) * taps + t];
+        Forward(Transposed(g), batch, dy, flipped, null, dx);
+    }
+
+    /// <summary>Derived sizes, computed once.</summary>
+    private readonly struct Shape
+    {
+        public readonly int Cin, InH, InW, Cout, KernelH, KernelW, PadH, PadW, PaddedH, PaddedW, OutH, OutW;
+        public readonly int Plane, Vectors, OutStride, Reduction, InputFloats, InSize, OutSize;
+
+        public Shape(in Conv2dGeometry g)
+        {
+            Cin = g.InChannels; InH = g.InHeight; InW = g.InWidth; Cout = g.OutChannels;
+            KernelH = g.KernelHeight; KernelW = g.KernelWidth; PadH = g.PadHeight; PadW = g.PadWidth;
+            PaddedH = InH + 2 * PadH; PaddedW = InW + 2 * PadW;
+            OutH = PaddedH - KernelH + 1; OutW = PaddedW - KernelW + 1;
+            Plane = PaddedH * PaddedW;
+            Vectors = (OutH * PaddedW + Lanes - 1) / Lanes;
+            OutStride = Vectors * Lanes;
+            Reduction = Cin * KernelH * KernelW;
+            // Vectors run up to OutStride floats past the largest tap offset, which is less than Cin·Plane.
+            InputFloats = Cin * Plane + OutStride;
+            InSize = Cin * InH * InW;
+            OutSize = Cout * OutH * OutW;
+        }
+
+        public void FillTaps(int* taps)
+        {
+            for (int c = 0, t = 0; c < Cin; c++)
+                for (int ki = 0; ki < KernelH; ki++)
+                    for (int kj = 0; kj < KernelW; kj++, t++)
+                        taps[t] = c * Plane + ki * PaddedW + kj;
+        }
+
+        /// <summary>Copies one example into the interior of the padded buffer; the border stays as it was (zero).</summary>
+        public void Pad(float* example, float* padded)
+        {
+            for (int c = 0; c < Cin; c++)
+                VectorOps.CopyRows(padded + c * Plane + PadH * PaddedW + PadW, PaddedW, example + c * InH * InW, InW, InH, InW);
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_input;
+    [ThreadStatic] private static float[]? t_output;
+
+    /// <summary>A pinned per-thread buffer of at least <paramref name="floats"/>; allocates only when a larger shape first runs on the thread.</summary>
+    private static float* Buffer(ref float[]? buffer, int floats)
+    {
+        if (buffer is null || buffer.Length < floats)
+            buffer = GC.AllocateArray<float>(Math.Max(floats, 4096), pinned: true);
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+    }
+
+    private struct ForwardWork : IParallelWork
+    {
+        public Shape S;
+        public float* X, Weight, Bias, Y;
+        public int Batch;
+
+        public readonly void Execute(int part, int parts)
+        {
+            Shape s = S;
+            (int begin, int end) = KernelParallel.Range(Batch, part, parts);
+            float* input = Buffer(ref t_input, s.InputFloats);
+            float* output = Buffer(ref t_output, s.Cout * s.OutStride);
+            VectorOps.Clear(input, s.InputFloats);
+            int* taps = stackalloc int[s.Reduction];
+            s.FillTaps(taps);
+            int outPlane = s.OutH * s.OutW;
+            for (int n = begin; n < end; n++)
+            {
+                s.Pad(X + (long)n * s.InSize, input);
+                ForwardExample(s, input, taps, Weight, output);
+                float* y = Y + (long)n * s.OutSize;
+                for (int co = 0; co < s.Cout; co++)
+                {
+                    float b = Bias == null ? 0f : Bias[co];
+                    float* source = output + co * s.OutStride, target = y + co * outPlane;
+                    for (int r = 0; r < s.OutH; r++) VectorOps.CopyAdd(target + r * s.OutW, source + r * s.PaddedW, b, s.OutW);
+                }
+            }
+        }
+    }
+
+    private static void ForwardExample(in Shape s, float* input, int* taps, float* weight, float* output)
+    {
+        int r = s.Reduction, vectors = s.Vectors, stride = s.OutStride, last = s.Cout - 1;
+        for (int co = 0; co < s.Cout; co += 4)
+        {
+            // A ragged last block repeats the last channel; its duplicate rows store identical values.
+            int c1 = Math.Min(co + 1, last), c2 = Math.Min(co + 2, last), c3 = Math.Min(co + 3, last);
+            float* w0 = weight + co * r, w1 = weight + c1 * r, w2 = weight + c2 * r, w3 = weight + c3 * r;
+            float* o0 = output + co * stride, o1 = output + c1 * stride, o2 = output + c2 * stride, o3 = output + c3 * stride;
+            int v = 0;
+            for (; v + 4 <= vectors; v += 4)
+                Block4x4(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
+            for (; v < vectors; v++)
+                Block4x1(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4x4(float* input, int* taps, int r, float* w0, float* w1, float* w2, float* w3,
+        float* o0, float* o1, float* o2, float* o3)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int t = 0; t < r; t++)
+        {
+            float* src = input + taps[t];
+            Vector512<float> v0 = Vector512.Load(src), v1 = Vector512.Load(src + 16);
+            Vector512<float> v2 = Vector512.Load(src + 32), v3 = Vector512.Load(src + 48);
+            Vector512<float> w = Vector512.Create(w0[t]);
+            a00 = Vector512.FusedMultiplyAdd(v0, w, a00); a01 = Vector512.FusedMultiplyAdd(v1, w, a01);
+            a02 = Vector512.FusedMultiplyAdd(v2, w, a02); a03 = Vector512.FusedMultiplyAdd(v3, w, a03);
+            w = Vector512.Create(w1[t]);
+            a10 = Vector512.FusedMultiplyAdd(v0, w, a10); a11 = Vector512.FusedMultiplyAdd(v1, w, a11);
+            a12 = Vector512.FusedMultiplyAdd(v2, w, a12); a13 = Vector512.FusedMultiplyAdd(v3, w, a13);
+            w = Vector512.Create(w2[t]);
+            a20 = Vector512.FusedMultiplyAdd(v0, w, a20); a21 = Vector512.FusedMultiplyAdd(v1, w, a21);
+            a22 = Vector512.FusedMultiplyAdd(v2, w, a22); a23 = Vector512.FusedMultiplyAdd(v3, w, a23);
+            w = Vector512.Create(w3[t]);
+            a30 = Vector512.FusedMultiplyAdd(v0, w, a30); a31 = Vector512.FusedMultiplyAdd(v1, w, a31);
+            a32 = Vector512.FusedMultiplyAdd(v2, w, a32); a33 = Vector512.FusedMultiplyAdd(v3, w, a33);
+        }
+        a00.Store(o0); a01.Store(o0 + 16); a02.Store(o0 + 32); a03.Store(o0 + 48);
+        a10.Store(o1); a11.Store(o1 + 16); a12.Store(o1 + 32); a13.Store(o1 + 48);
+        a20.Store(o2); a21.Store(o2 + 16); a22.Store(o2 + 32); a23.Store(o2 + 48);
+        a30.Store(o3); a31.Store(o3 + 16); a32.Store(o3 + 32); a33.Store(o3 + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4x1(float* input, int* taps, int r, float* w0, float* w1, float* w2, float* w3,
+        float* o0, float* o1, float* o2, float* o3)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int t = 0; t < r; t++)
+        {
+            Vector512<float> v = Vector512.Load(input + taps[t]);
+            a0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(w0[t]), a0);
+            a1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(w1[t]), a1);
+            a2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(w2[t]), a2);
+            a3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(w3[t]), a3);
+        }
+        a0.Store(o0); a1.Store(o1); a2.Store(o2); a3.Store(o3);
+    }
+
+    private struct WeightWork : IParallelWork
+    {
+        public Shape S;
+        public float* X, Dy, Partials;
+        public int Batch;
+
+        public readonly void Execute(int part, int parts)
+        {
+            Shape s = S;
+            (int begin, int end) = KernelParallel.Range(Batch, part, parts);
+            float* partial = Partials + part * PartialFloats(s);
+            float* biasPartial = partial + (long)s.Cout * s.Reduction * Lanes;
+            VectorOps.Clear(partial, (int)PartialFloats(s));
+            float* input = Buffer(ref t_input, s.InputFloats);
+            float* gradient = Buffer(ref t_output, s.Cout * s.OutStride);
+            // Zero once: the junk columns and the tail past the last row must stay zero, and only the rest is rewritten.
+            VectorOps.Clear(input, s.InputFloats);
+            VectorOps.Clear(gradient, s.Cout * s.OutStride);
+            int* taps = stackalloc int[s.Reduction];
+            s.FillTaps(taps);
+            int outPlane = s.OutH * s.OutW;
+            for (int n = begin; n < end; n++)
+            {
+                s.Pad(X + (long)n * s.InSize, input);
+                float* dy = Dy + (long)n * s.OutSize;
+                for (int co = 0; co < s.Cout; co++)
+                {
+                    float* row = gradient + co * s.OutStride;
+                    VectorOps.CopyRows(row, s.PaddedW, dy + co * outPlane, s.OutW, s.OutH, s.OutW);
+                    Vector512<float> sum = Vector512.Load(biasPartial + co * Lanes);
+                    for (int v = 0; v < s.Vectors; v++) sum += Vector512.Load(row + v * Lanes);
+                    sum.Store(biasPartial + co * Lanes);
+                }
+                WeightExample(s, input, taps, gradient, partial);
+            }
+        }
+    }
+
+    private static void WeightExample(in Shape s, float* input, int* taps, float* gradient, float* partial)
+    {
+        int r = s.Reduction, stride = s.OutStride, vectors = s.Vectors, lastCo = s.Cout - 1, lastT = r - 1;
+        for (int co = 0; co < s.Cout; co += 4)
+        {
+            int c1 = Math.Min(co + 1, lastCo), c2 = Math.Min(co + 2, lastCo), c3 = Math.Min(co + 3, lastCo);
+            int validCo = Math.Min(4, s.Cout - co);
+            for (int t = 0; t < r; t += 4)
+            {
+                int t1 = Math.Min(t + 1, lastT), t2 = Math.Min(t + 2, lastT), t3 = Math.Min(t + 3, lastT);
+                int validT = Math.Min(4, r - t);
+                Dot4x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride, gradient + c3 * stride,
+                    input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors,
+                    partial + ((long)co * r + t) * Lanes, r * Lanes, validCo, validT);
+            }
+        }
+    }
+
+    /// <summary>Adds the 16-lane partial dot products of four gradient rows with four shifted input runs into
+    /// <paramref name="target"/> (row stride <paramref name="rowStride"/>), skipping the repeated rows and taps of a ragged block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x4(float* d0, float* d1, float* d2, float* d3, float* x0, float* x1, float* x2, float* x3,
+        int vectors, float* target, int rowStride, int validCo, int validT)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int v = 0; v < vectors * Lanes; v += Lanes)
+        {
+            Vector512<float> u0 = Vector512.Load(x0 + v), u1 = Vector512.Load(x1 + v);
+            Vector512<float> u2 = Vector512.Load(x2 + v), u3 = Vector512.Load(x3 + v);
+            Vector512<float> d = Vector512.Load(d0 + v);
+            a00 = Vector512.FusedMultiplyAdd(d, u0, a00); a01 = Vector512.FusedMultiplyAdd(d, u1, a01);
+            a02 = Vector512.FusedMultiplyAdd(d, u2, a02); a03 = Vector512.FusedMultiplyAdd(d, u3, a03);
+            d = Vector512.Load(d1 + v);
+            a10 = Vector512.FusedMultiplyAdd(d, u0, a10); a11 = Vector512.FusedMultiplyAdd(d, u1, a11);
+            a12 = Vector512.FusedMultiplyAdd(d, u2, a12); a13 = Vector512.FusedMultiplyAdd(d, u3, a13);
+            d = Vector512.Load(d2 + v);
+            a20 = Vector512.FusedMultiplyAdd(d, u0, a20); a21 = Vector512.FusedMultiplyAdd(d, u1, a21);
+            a22 = Vector512.FusedMultiplyAdd(d, u2, a22); a23 = Vector512.FusedMultiplyAdd(d, u3, a23);
+            d = Vector512.Load(d3 + v);
+            a30 = Vector512.FusedMultiplyAdd(d, u0, a30); a31 = Vector512.FusedMultiplyAdd(d, u1, a31);
+            a32 = Vector512.FusedMultiplyAdd(d, u2, a32); a33 = Vector512.FusedMultiplyAdd(d, u3, a33);
+        }
+        AddRow(target, validT, a00, a01, a02, a03);
+        if (validCo > 1) AddRow(target + rowStride, validT, a10, a11, a12, a13);
+        if (validCo > 2) AddRow(target + 2 * rowStride, validT, a20, a21, a22, a23);
+        if (validCo > 3) AddRow(target + 3 * rowStride, validT, a30, a31, a32, a33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(float* target, int validT, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
+    {
+        (Vector512.Load(target) + a0).Store(target);
+        if (validT > 1) (Vector512.Load(target + Lanes) + a1).Store(target + Lanes);
+        if (validT > 2) (Vector512.Load(target + 2 * Lanes) + a2).Store(target + 2 * Lanes);
+        if (validT > 3) (Vector512.Load(target + 3 * Lanes) + a3).Store(target + 3 * Lanes);
+    }
+}
