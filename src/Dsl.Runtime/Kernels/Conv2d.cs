@@ -62,7 +62,7 @@ public static unsafe class Conv2d
             return;
         }
 
-        if (WideConv2d.Applies(g) && Environment.GetEnvironmentVariable("DSL_NOWIDE") is null)
+        if (WideConv2d.Applies(g))
         {
             fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
                 WideConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);

@@ -15,8 +15,8 @@ namespace Dsl.Runtime;
 /// then one contiguous run, and a 16-lane vector of outputs is one unaligned load per tap. The Wp − Wo extra columns
 /// per row are junk (they read across a row boundary) and are dropped when the result is copied out.</para>
 /// <para>Forward: each example's output is accumulated in registers, four output channels by four vectors, and copied
-/// out with the bias. The input gradient is the same forward computation on the output gradient padded by k − 1 − pad
-/// with the weight flipped and its channel axes swapped. The weight gradient is a set of dot products between the
+/// out with the bias. The input gradient sums the weighted output-gradient rows per tap (a small GEMM on aligned rows)
+/// and has every padded input position gather its taps' sums. The weight gradient is a set of dot products between the
 /// wide output gradient (zero in the extra columns, so junk inputs add nothing) and shifted runs of the padded input,
 /// four channels by four taps; each part of the batch sums into 16-lane partials of its own, which are reduced in
 /// part order at the end, so the result does not depend on which thread ran which part.</para>
@@ -36,9 +36,7 @@ internal static unsafe class WideConv2d
     {
         if (!Avx512F.IsSupported) return false;
         if (g.StrideHeight != 1 || g.StrideWidth != 1) return false;
-        // The input gradient pads the output gradient by k − 1 − pad, which must not be negative.
-        if (g.PadHeight >= g.KernelHeight || g.PadWidth >= g.KernelWidth) return false;
-        return Fits(g) && Fits(Transposed(g));
+        return Fits(g);
     }
 
     private static bool Fits(in Conv2dGeometry g)
@@ -46,17 +44,12 @@ internal static unsafe class WideConv2d
         var s = new Shape(g);
         // Beyond twice the output width, more than half of every vector is junk columns.
         if (s.PaddedW > 2 * s.OutW) return false;
-        return s.Reduction <= MaxReduction && s.InputFloats <= MaxBufferFloats && (long)s.Cout * s.OutStride <= MaxBufferFloats;
+        return s.Reduction <= MaxReduction && s.InputFloats <= MaxBufferFloats && (long)s.Cout * s.OutStride <= MaxBufferFloats
+            && (long)s.Cin * s.PlaneStride <= MaxBufferFloats && (long)s.Reduction * s.ColumnStride <= 4 * MaxBufferFloats;
     }
 
-    /// <summary>The input gradient as a forward convolution of the output gradient.</summary>
-    private static Conv2dGeometry Transposed(in Conv2dGeometry g) =>
-        new(g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.KernelHeight, g.KernelWidth, 1, 1,
-            g.KernelHeight - 1 - g.PadHeight, g.KernelWidth - 1 - g.PadWidth);
-
-    /// <summary>Workspace for <see cref="Backward"/>: the flipped weight plus every part's partial sums.</summary>
-    public static long WorkspaceLength(in Conv2dGeometry g) =>
-        g.WeightSize + (long)MaxWeightParts * PartialFloats(new Shape(g));
+    /// <summary>Workspace for <see cref="Backward"/>: every part's partial sums.</summary>
+    public static long WorkspaceLength(in Conv2dGeometry g) => (long)MaxWeightParts * PartialFloats(new Shape(g));
 
     private static long PartialFloats(in Shape s) => ((long)s.Cout * s.Reduction + s.Cout) * Lanes;
 
@@ -71,8 +64,7 @@ internal static unsafe class WideConv2d
         float* dWeight, float* dBias, float* workspace)
     {
         var s = new Shape(g);
-        float* flipped = workspace;
-        float* partials = workspace + g.WeightSize;
+        float* partials = workspace;
         int parts = Math.Min(Math.Min(Parallelism.MaxDegree, batch), MaxWeightParts);
         var weights = new WeightWork { S = s, X = x, Dy = dy, Partials = partials, Batch = batch };
         if (parts <= 1) weights.Execute(0, 1);
@@ -97,13 +89,8 @@ internal static unsafe class WideConv2d
         }
         if (dx == null) return;
 
-        // flipped[ci, co, kh−1−ki, kw−1−kj] = weight[co, ci, ki, kj]
-        int kh = g.KernelHeight, kw = g.KernelWidth, cin = g.InChannels, cout = g.OutChannels, taps = kh * kw;
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < cin; ci++)
-                for (int t = 0; t < taps; t++)
-                    flipped[(ci * cout + co) * taps + taps - 1 - t] = weight[(co * cin + ci) * taps + t];
-        Forward(Transposed(g), batch, dy, flipped, null, dx);
+        var data = new DataWork { S = s, Weight = weight, Dy = dy, Dx = dx, Batch = batch };
+        KernelParallel.Run(ref data, batch, (long)s.Cout * s.OutStride * s.Reduction / 8);
     }
 
     /// <summary>Derived sizes, computed once.</summary>
@@ -111,6 +98,9 @@ internal static unsafe class WideConv2d
     {
         public readonly int Cin, InH, InW, Cout, KernelH, KernelW, PadH, PadW, PaddedH, PaddedW, OutH, OutW;
         public readonly int Plane, Vectors, OutStride, Reduction, InputFloats, InSize, OutSize;
+        /// <summary>Input-gradient pass: plane rounded up to whole vectors, the zero margin before each G row
+        /// (the largest shift, in whole vectors so rows stay aligned), the G row stride and G's total size.</summary>
+        public readonly int PlaneStride, Margin, ColumnStride, ColumnsFloats;
 
         public Shape(in Conv2dGeometry g)
         {
@@ -126,6 +116,11 @@ internal static unsafe class WideConv2d
             InputFloats = Cin * Plane + OutStride;
             InSize = Cin * InH * InW;
             OutSize = Cout * OutH * OutW;
+            PlaneStride = (Plane + Lanes - 1) / Lanes * Lanes;
+            Margin = ((KernelH - 1) * PaddedW + KernelW - 1 + Lanes - 1) / Lanes * Lanes;
+            // The gather reads up to PlaneStride floats past the margin; computed values end at OutStride.
+            ColumnStride = Margin + Math.Max(PlaneStride, OutStride);
+            ColumnsFloats = Reduction * ColumnStride;
         }
 
         public void FillTaps(int* taps)
@@ -134,6 +129,20 @@ internal static unsafe class WideConv2d
                 for (int ki = 0; ki < KernelH; ki++)
                     for (int kj = 0; kj < KernelW; kj++, t++)
                         taps[t] = c * Plane + ki * PaddedW + kj;
+        }
+
+        /// <summary>Copies the interior of a padded buffer out to one example.</summary>
+        public void Unpad(float* padded, float* example)
+        {
+            for (int c = 0; c < Cin; c++)
+                VectorOps.CopyRows(example + c * InH * InW, InW, padded + c * Plane + PadH * PaddedW + PadW, PaddedW, InH, InW);
+        }
+
+        /// <summary>Copies one example's output gradient into the wide layout; the junk columns stay as they were (zero).</summary>
+        public void Widen(float* dy, float* wide)
+        {
+            for (int co = 0; co < Cout; co++)
+                VectorOps.CopyRows(wide + co * OutStride, PaddedW, dy + co * OutH * OutW, OutW, OutH, OutW);
         }
 
         /// <summary>Copies one example into the interior of the padded buffer; the border stays as it was (zero).</summary>
@@ -146,6 +155,7 @@ internal static unsafe class WideConv2d
 
     [ThreadStatic] private static float[]? t_input;
     [ThreadStatic] private static float[]? t_output;
+    [ThreadStatic] private static float[]? t_columns;
 
     /// <summary>A pinned per-thread buffer of at least <paramref name="floats"/>; allocates only when a larger shape first runs on the thread.</summary>
     private static float* Buffer(ref float[]? buffer, int floats)
@@ -186,9 +196,27 @@ internal static unsafe class WideConv2d
         }
     }
 
+    /// <summary>Channels per register block: four, or three when that divides the channels and four does not (LeNet's 6),
+    /// so that no block repeats channels.</summary>
+    private static int ChannelBlock(int channels) => channels % 4 != 0 && channels % 3 == 0 ? 3 : 4;
+
     private static void ForwardExample(in Shape s, float* input, int* taps, float* weight, float* output)
     {
         int r = s.Reduction, vectors = s.Vectors, stride = s.OutStride, last = s.Cout - 1;
+        if (ChannelBlock(s.Cout) == 3)
+        {
+            for (int co = 0; co < s.Cout; co += 3)
+            {
+                float* w0 = weight + co * r, o0 = output + co * stride;
+                int v = 0;
+                for (; v + 4 <= vectors; v += 4)
+                    Block3x4(input + v * Lanes, taps, r, w0, w0 + r, w0 + 2 * r, o0 + v * Lanes, stride);
+                for (; v < vectors; v++)
+                    Block4x1(input + v * Lanes, taps, r, w0, w0 + r, w0 + 2 * r, w0 + 2 * r,
+                        o0 + v * Lanes, o0 + stride + v * Lanes, o0 + 2 * stride + v * Lanes, o0 + 2 * stride + v * Lanes);
+            }
+            return;
+        }
         for (int co = 0; co < s.Cout; co += 4)
         {
             // A ragged last block repeats the last channel; its duplicate rows store identical values.
@@ -201,6 +229,33 @@ internal static unsafe class WideConv2d
             for (; v < vectors; v++)
                 Block4x1(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block3x4(float* input, int* taps, int r, float* w0, float* w1, float* w2, float* o0, int stride)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        for (int t = 0; t < r; t++)
+        {
+            float* src = input + taps[t];
+            Vector512<float> v0 = Vector512.Load(src), v1 = Vector512.Load(src + 16);
+            Vector512<float> v2 = Vector512.Load(src + 32), v3 = Vector512.Load(src + 48);
+            Vector512<float> w = Vector512.Create(w0[t]);
+            a00 = Vector512.FusedMultiplyAdd(v0, w, a00); a01 = Vector512.FusedMultiplyAdd(v1, w, a01);
+            a02 = Vector512.FusedMultiplyAdd(v2, w, a02); a03 = Vector512.FusedMultiplyAdd(v3, w, a03);
+            w = Vector512.Create(w1[t]);
+            a10 = Vector512.FusedMultiplyAdd(v0, w, a10); a11 = Vector512.FusedMultiplyAdd(v1, w, a11);
+            a12 = Vector512.FusedMultiplyAdd(v2, w, a12); a13 = Vector512.FusedMultiplyAdd(v3, w, a13);
+            w = Vector512.Create(w2[t]);
+            a20 = Vector512.FusedMultiplyAdd(v0, w, a20); a21 = Vector512.FusedMultiplyAdd(v1, w, a21);
+            a22 = Vector512.FusedMultiplyAdd(v2, w, a22); a23 = Vector512.FusedMultiplyAdd(v3, w, a23);
+        }
+        float* o1 = o0 + stride, o2 = o1 + stride;
+        a00.Store(o0); a01.Store(o0 + 16); a02.Store(o0 + 32); a03.Store(o0 + 48);
+        a10.Store(o1); a11.Store(o1 + 16); a12.Store(o1 + 32); a13.Store(o1 + 48);
+        a20.Store(o2); a21.Store(o2 + 16); a22.Store(o2 + 32); a23.Store(o2 + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -271,15 +326,14 @@ internal static unsafe class WideConv2d
             VectorOps.Clear(gradient, s.Cout * s.OutStride);
             int* taps = stackalloc int[s.Reduction];
             s.FillTaps(taps);
-            int outPlane = s.OutH * s.OutW;
             for (int n = begin; n < end; n++)
             {
                 s.Pad(X + (long)n * s.InSize, input);
                 float* dy = Dy + (long)n * s.OutSize;
+                s.Widen(dy, gradient);
                 for (int co = 0; co < s.Cout; co++)
                 {
                     float* row = gradient + co * s.OutStride;
-                    VectorOps.CopyRows(row, s.PaddedW, dy + co * outPlane, s.OutW, s.OutH, s.OutW);
                     Vector512<float> sum = Vector512.Load(biasPartial + co * Lanes);
                     for (int v = 0; v < s.Vectors; v++) sum += Vector512.Load(row + v * Lanes);
                     sum.Store(biasPartial + co * Lanes);
@@ -292,7 +346,8 @@ internal static unsafe class WideConv2d
     private static void WeightExample(in Shape s, float* input, int* taps, float* gradient, float* partial)
     {
         int r = s.Reduction, stride = s.OutStride, vectors = s.Vectors, lastCo = s.Cout - 1, lastT = r - 1;
-        for (int co = 0; co < s.Cout; co += 4)
+        int block = ChannelBlock(s.Cout);
+        for (int co = 0; co < s.Cout; co += block)
         {
             int c1 = Math.Min(co + 1, lastCo), c2 = Math.Min(co + 2, lastCo), c3 = Math.Min(co + 3, lastCo);
             int validCo = Math.Min(4, s.Cout - co);
@@ -300,11 +355,41 @@ internal static unsafe class WideConv2d
             {
                 int t1 = Math.Min(t + 1, lastT), t2 = Math.Min(t + 2, lastT), t3 = Math.Min(t + 3, lastT);
                 int validT = Math.Min(4, r - t);
-                Dot4x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride, gradient + c3 * stride,
-                    input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors,
-                    partial + ((long)co * r + t) * Lanes, r * Lanes, validCo, validT);
+                float* target = partial + ((long)co * r + t) * Lanes;
+                if (block == 3)
+                    Dot3x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride,
+                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, target, r * Lanes, validT);
+                else
+                    Dot4x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride, gradient + c3 * stride,
+                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, target, r * Lanes, validCo, validT);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot3x4(float* d0, float* d1, float* d2, float* x0, float* x1, float* x2, float* x3,
+        int vectors, float* target, int rowStride, int validT)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        for (int v = 0; v < vectors * Lanes; v += Lanes)
+        {
+            Vector512<float> u0 = Vector512.Load(x0 + v), u1 = Vector512.Load(x1 + v);
+            Vector512<float> u2 = Vector512.Load(x2 + v), u3 = Vector512.Load(x3 + v);
+            Vector512<float> d = Vector512.Load(d0 + v);
+            a00 = Vector512.FusedMultiplyAdd(d, u0, a00); a01 = Vector512.FusedMultiplyAdd(d, u1, a01);
+            a02 = Vector512.FusedMultiplyAdd(d, u2, a02); a03 = Vector512.FusedMultiplyAdd(d, u3, a03);
+            d = Vector512.Load(d1 + v);
+            a10 = Vector512.FusedMultiplyAdd(d, u0, a10); a11 = Vector512.FusedMultiplyAdd(d, u1, a11);
+            a12 = Vector512.FusedMultiplyAdd(d, u2, a12); a13 = Vector512.FusedMultiplyAdd(d, u3, a13);
+            d = Vector512.Load(d2 + v);
+            a20 = Vector512.FusedMultiplyAdd(d, u0, a20); a21 = Vector512.FusedMultiplyAdd(d, u1, a21);
+            a22 = Vector512.FusedMultiplyAdd(d, u2, a22); a23 = Vector512.FusedMultiplyAdd(d, u3, a23);
+        }
+        AddRow(target, validT, a00, a01, a02, a03);
+        AddRow(target + rowStride, validT, a10, a11, a12, a13);
+        AddRow(target + 2 * rowStride, validT, a20, a21, a22, a23);
     }
 
     /// <summary>Adds the 16-lane partial dot products of four gradient rows with four shifted input runs into
@@ -347,5 +432,147 @@ internal static unsafe class WideConv2d
         if (validT > 1) (Vector512.Load(target + Lanes) + a1).Store(target + Lanes);
         if (validT > 2) (Vector512.Load(target + 2 * Lanes) + a2).Store(target + 2 * Lanes);
         if (validT > 3) (Vector512.Load(target + 3 * Lanes) + a3).Store(target + 3 * Lanes);
+    }
+
+    /// <summary>
+    /// The input gradient in two passes per example, both without read-modify-write of overlapping runs (adding shifted
+    /// runs in place stalls on store forwarding at every tap). First <c>G[t] = Σ_co W[co, t] · dyWide[co]</c> for every
+    /// tap <c>t = (ci, ki, kj)</c>, a small GEMM on aligned rows; then each padded input position gathers
+    /// <c>dx[ci, q] = Σ_(ki,kj) G[t][q − ki·Wp − kj]</c>. G rows carry zero margins, so the gather needs no bounds logic,
+    /// and G is zero at the junk columns, so they add nothing.
+    /// </summary>
+    private struct DataWork : IParallelWork
+    {
+        public Shape S;
+        public float* Weight, Dy, Dx;
+        public int Batch;
+
+        public readonly void Execute(int part, int parts)
+        {
+            Shape s = S;
+            (int begin, int end) = KernelParallel.Range(Batch, part, parts);
+            float* padded = Buffer(ref t_input, s.Cin * s.PlaneStride);
+            float* gradient = Buffer(ref t_output, s.Cout * s.OutStride);
+            float* columns = Buffer(ref t_columns, s.ColumnsFloats);
+            VectorOps.Clear(gradient, s.Cout * s.OutStride);
+            // The margins and the tail of every G row stay zero; only [Margin, Margin + OutStride) is rewritten.
+            VectorOps.Clear(columns, s.ColumnsFloats);
+            for (int n = begin; n < end; n++)
+            {
+                s.Widen(Dy + (long)n * s.OutSize, gradient);
+                TapSums(s, Weight, gradient, columns + s.Margin);
+                Gather(s, columns + s.Margin, padded);
+                float* dx = Dx + (long)n * s.InSize;
+                for (int c = 0; c < s.Cin; c++)
+                    VectorOps.CopyRows(dx + c * s.InH * s.InW, s.InW, padded + c * s.PlaneStride + s.PadH * s.PaddedW + s.PadW,
+                        s.PaddedW, s.InH, s.InW);
+            }
+        }
+    }
+
+    private static void TapSums(in Shape s, float* weight, float* gradient, float* columns)
+    {
+        int r = s.Reduction, vectors = s.Vectors, stride = s.OutStride, rowStride = s.ColumnStride, lastT = r - 1;
+        for (int t = 0; t < r; t += 4)
+        {
+            // A ragged last block repeats the last tap; its duplicate rows store identical values.
+            int t1 = Math.Min(t + 1, lastT), t2 = Math.Min(t + 2, lastT), t3 = Math.Min(t + 3, lastT);
+            float* g0 = columns + (long)t * rowStride, g1 = columns + (long)t1 * rowStride;
+            float* g2 = columns + (long)t2 * rowStride, g3 = columns + (long)t3 * rowStride;
+            int v = 0;
+            for (; v + 4 <= vectors; v += 4)
+                TapSum4x4(weight + t, weight + t1, weight + t2, weight + t3, r, s.Cout, gradient + v * Lanes, stride,
+                    g0 + v * Lanes, g1 + v * Lanes, g2 + v * Lanes, g3 + v * Lanes);
+            for (; v < vectors; v++)
+                TapSum4x1(weight + t, weight + t1, weight + t2, weight + t3, r, s.Cout, gradient + v * Lanes, stride,
+                    g0 + v * Lanes, g1 + v * Lanes, g2 + v * Lanes, g3 + v * Lanes);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TapSum4x4(float* w0, float* w1, float* w2, float* w3, int r, int cout, float* gradient, int stride,
+        float* p0, float* p1, float* p2, float* p3)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int co = 0; co < cout; co++, gradient += stride)
+        {
+            Vector512<float> g0 = Vector512.Load(gradient), g1 = Vector512.Load(gradient + 16);
+            Vector512<float> g2 = Vector512.Load(gradient + 32), g3 = Vector512.Load(gradient + 48);
+            int wi = co * r;
+            Vector512<float> w = Vector512.Create(w0[wi]);
+            a00 = Vector512.FusedMultiplyAdd(g0, w, a00); a01 = Vector512.FusedMultiplyAdd(g1, w, a01);
+            a02 = Vector512.FusedMultiplyAdd(g2, w, a02); a03 = Vector512.FusedMultiplyAdd(g3, w, a03);
+            w = Vector512.Create(w1[wi]);
+            a10 = Vector512.FusedMultiplyAdd(g0, w, a10); a11 = Vector512.FusedMultiplyAdd(g1, w, a11);
+            a12 = Vector512.FusedMultiplyAdd(g2, w, a12); a13 = Vector512.FusedMultiplyAdd(g3, w, a13);
+            w = Vector512.Create(w2[wi]);
+            a20 = Vector512.FusedMultiplyAdd(g0, w, a20); a21 = Vector512.FusedMultiplyAdd(g1, w, a21);
+            a22 = Vector512.FusedMultiplyAdd(g2, w, a22); a23 = Vector512.FusedMultiplyAdd(g3, w, a23);
+            w = Vector512.Create(w3[wi]);
+            a30 = Vector512.FusedMultiplyAdd(g0, w, a30); a31 = Vector512.FusedMultiplyAdd(g1, w, a31);
+            a32 = Vector512.FusedMultiplyAdd(g2, w, a32); a33 = Vector512.FusedMultiplyAdd(g3, w, a33);
+        }
+        a00.Store(p0); a01.Store(p0 + 16); a02.Store(p0 + 32); a03.Store(p0 + 48);
+        a10.Store(p1); a11.Store(p1 + 16); a12.Store(p1 + 32); a13.Store(p1 + 48);
+        a20.Store(p2); a21.Store(p2 + 16); a22.Store(p2 + 32); a23.Store(p2 + 48);
+        a30.Store(p3); a31.Store(p3 + 16); a32.Store(p3 + 32); a33.Store(p3 + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TapSum4x1(float* w0, float* w1, float* w2, float* w3, int r, int cout, float* gradient, int stride,
+        float* p0, float* p1, float* p2, float* p3)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int co = 0; co < cout; co++, gradient += stride)
+        {
+            Vector512<float> g = Vector512.Load(gradient);
+            int wi = co * r;
+            a0 = Vector512.FusedMultiplyAdd(g, Vector512.Create(w0[wi]), a0);
+            a1 = Vector512.FusedMultiplyAdd(g, Vector512.Create(w1[wi]), a1);
+            a2 = Vector512.FusedMultiplyAdd(g, Vector512.Create(w2[wi]), a2);
+            a3 = Vector512.FusedMultiplyAdd(g, Vector512.Create(w3[wi]), a3);
+        }
+        a0.Store(p0); a1.Store(p1); a2.Store(p2); a3.Store(p3);
+    }
+
+    /// <summary>Padded-plane input gradient from the tap sums, four vectors at a time so the adds overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather(in Shape s, float* columns, float* padded)
+    {
+        int kh = s.KernelH, kw = s.KernelW, wp = s.PaddedW, rowStride = s.ColumnStride, vectors = s.PlaneStride / Lanes;
+        for (int c = 0; c < s.Cin; c++)
+        {
+            float* g = columns + (long)c * kh * kw * rowStride;
+            float* target = padded + c * s.PlaneStride;
+            int v = 0;
+            for (; v + 4 <= vectors; v += 4)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                float* row = g + v * Lanes;
+                for (int ki = 0; ki < kh; ki++)
+                {
+                    for (int kj = 0; kj < kw; kj++, row += rowStride)
+                    {
+                        float* src = row - (ki * wp + kj);
+                        a0 += Vector512.Load(src); a1 += Vector512.Load(src + 16);
+                        a2 += Vector512.Load(src + 32); a3 += Vector512.Load(src + 48);
+                    }
+                }
+                float* dst = target + v * Lanes;
+                a0.Store(dst); a1.Store(dst + 16); a2.Store(dst + 32); a3.Store(dst + 48);
+            }
+            for (; v < vectors; v++)
+            {
+                Vector512<float> a = default;
+                float* row = g + v * Lanes;
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++, row += rowStride)
+                        a += Vector512.Load(row - (ki * wp + kj));
+                a.Store(target + v * Lanes);
+            }
+        }
     }
 }
