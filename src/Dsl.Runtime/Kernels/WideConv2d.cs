@@ -224,8 +224,17 @@ internal static unsafe class WideConv2d
             float* w0 = weight + co * r, w1 = weight + c1 * r, w2 = weight + c2 * r, w3 = weight + c3 * r;
             float* o0 = output + co * stride, o1 = output + c1 * stride, o2 = output + c2 * stride, o3 = output + c3 * stride;
             int v = 0;
-            for (; v + 4 <= vectors; v += 4)
-                Block4x4(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
+            if (vectors % 4 == 0)
+            {
+                for (; v + 4 <= vectors; v += 4)
+                    Block4x4(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
+            }
+            else
+            {
+                // Groups of three leave at most two single vectors, whose one load per four FMAs runs well below peak.
+                for (; v + 3 <= vectors; v += 3)
+                    Block4x3(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
+            }
             for (; v < vectors; v++)
                 Block4x1(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
         }
@@ -291,6 +300,33 @@ internal static unsafe class WideConv2d
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4x3(float* input, int* taps, int r, float* w0, float* w1, float* w2, float* w3,
+        float* o0, float* o1, float* o2, float* o3)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default;
+        for (int t = 0; t < r; t++)
+        {
+            float* src = input + taps[t];
+            Vector512<float> v0 = Vector512.Load(src), v1 = Vector512.Load(src + 16), v2 = Vector512.Load(src + 32);
+            Vector512<float> w = Vector512.Create(w0[t]);
+            a00 = Vector512.FusedMultiplyAdd(v0, w, a00); a01 = Vector512.FusedMultiplyAdd(v1, w, a01); a02 = Vector512.FusedMultiplyAdd(v2, w, a02);
+            w = Vector512.Create(w1[t]);
+            a10 = Vector512.FusedMultiplyAdd(v0, w, a10); a11 = Vector512.FusedMultiplyAdd(v1, w, a11); a12 = Vector512.FusedMultiplyAdd(v2, w, a12);
+            w = Vector512.Create(w2[t]);
+            a20 = Vector512.FusedMultiplyAdd(v0, w, a20); a21 = Vector512.FusedMultiplyAdd(v1, w, a21); a22 = Vector512.FusedMultiplyAdd(v2, w, a22);
+            w = Vector512.Create(w3[t]);
+            a30 = Vector512.FusedMultiplyAdd(v0, w, a30); a31 = Vector512.FusedMultiplyAdd(v1, w, a31); a32 = Vector512.FusedMultiplyAdd(v2, w, a32);
+        }
+        a00.Store(o0); a01.Store(o0 + 16); a02.Store(o0 + 32);
+        a10.Store(o1); a11.Store(o1 + 16); a12.Store(o1 + 32);
+        a20.Store(o2); a21.Store(o2 + 16); a22.Store(o2 + 32);
+        a30.Store(o3); a31.Store(o3 + 16); a32.Store(o3 + 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4x1(float* input, int* taps, int r, float* w0, float* w1, float* w2, float* w3,
         float* o0, float* o1, float* o2, float* o3)
     {
@@ -319,31 +355,44 @@ internal static unsafe class WideConv2d
             float* partial = Partials + part * PartialFloats(s);
             float* biasPartial = partial + (long)s.Cout * s.Reduction * Lanes;
             VectorOps.Clear(partial, (int)PartialFloats(s));
-            float* input = Buffer(ref t_input, s.InputFloats);
-            float* gradient = Buffer(ref t_output, s.Cout * s.OutStride);
+            // A chunk of examples is laid out first and then swept block by block, so each register block's partial
+            // sums are loaded and stored once per chunk rather than once per example.
+            int inputStride = (s.InputFloats + Lanes - 1) / Lanes * Lanes, gradientStride = s.Cout * s.OutStride;
+            int chunk = Math.Clamp(ChunkFloats / (inputStride + gradientStride), 1, MaxChunk);
+            float* input = Buffer(ref t_input, chunk * inputStride);
+            float* gradient = Buffer(ref t_output, chunk * gradientStride);
             // Zero once: the junk columns and the tail past the last row must stay zero, and only the rest is rewritten.
-            VectorOps.Clear(input, s.InputFloats);
-            VectorOps.Clear(gradient, s.Cout * s.OutStride);
+            VectorOps.Clear(input, chunk * inputStride);
+            VectorOps.Clear(gradient, chunk * gradientStride);
             int* taps = stackalloc int[s.Reduction];
             s.FillTaps(taps);
-            for (int n = begin; n < end; n++)
+            for (int start = begin; start < end; start += chunk)
             {
-                s.Pad(X + (long)n * s.InSize, input);
-                float* dy = Dy + (long)n * s.OutSize;
-                s.Widen(dy, gradient);
-                for (int co = 0; co < s.Cout; co++)
+                int count = Math.Min(chunk, end - start);
+                for (int e = 0; e < count; e++)
                 {
-                    float* row = gradient + co * s.OutStride;
-                    Vector512<float> sum = Vector512.Load(biasPartial + co * Lanes);
-                    for (int v = 0; v < s.Vectors; v++) sum += Vector512.Load(row + v * Lanes);
-                    sum.Store(biasPartial + co * Lanes);
+                    int n = start + e;
+                    s.Pad(X + (long)n * s.InSize, input + e * inputStride);
+                    float* wide = gradient + e * gradientStride;
+                    s.Widen(Dy + (long)n * s.OutSize, wide);
+                    for (int co = 0; co < s.Cout; co++)
+                    {
+                        float* row = wide + co * s.OutStride;
+                        Vector512<float> sum = Vector512.Load(biasPartial + co * Lanes);
+                        for (int v = 0; v < s.Vectors; v++) sum += Vector512.Load(row + v * Lanes);
+                        sum.Store(biasPartial + co * Lanes);
+                    }
                 }
-                WeightExample(s, input, taps, gradient, partial);
+                WeightChunk(s, input, inputStride, taps, gradient, gradientStride, count, partial);
             }
         }
     }
 
-    private static void WeightExample(in Shape s, float* input, int* taps, float* gradient, float* partial)
+    /// <summary>About a quarter of L2 for a weight-gradient chunk, and a cap that keeps the first-touch cost small.</summary>
+    private const int ChunkFloats = 1 << 16, MaxChunk = 8;
+
+    private static void WeightChunk(in Shape s, float* input, int inputStride, int* taps, float* gradient, int gradientStride,
+        int count, float* partial)
     {
         int r = s.Reduction, stride = s.OutStride, vectors = s.Vectors, lastCo = s.Cout - 1, lastT = r - 1;
         int block = ChannelBlock(s.Cout);
@@ -358,21 +407,24 @@ internal static unsafe class WideConv2d
                 float* target = partial + ((long)co * r + t) * Lanes;
                 if (block == 3)
                     Dot3x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride,
-                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, target, r * Lanes, validT);
+                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, count, inputStride, gradientStride,
+                        target, r * Lanes, validT);
                 else
                     Dot4x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride, gradient + c3 * stride,
-                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, target, r * Lanes, validCo, validT);
+                        input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, count, inputStride, gradientStride,
+                        target, r * Lanes, validCo, validT);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot3x4(float* d0, float* d1, float* d2, float* x0, float* x1, float* x2, float* x3,
-        int vectors, float* target, int rowStride, int validT)
+        int vectors, int count, int xStride, int dStride, float* target, int rowStride, int validT)
     {
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        for (int e = 0; e < count; e++, x0 += xStride, x1 += xStride, x2 += xStride, x3 += xStride, d0 += dStride, d1 += dStride, d2 += dStride)
         for (int v = 0; v < vectors * Lanes; v += Lanes)
         {
             Vector512<float> u0 = Vector512.Load(x0 + v), u1 = Vector512.Load(x1 + v);
@@ -396,12 +448,13 @@ internal static unsafe class WideConv2d
     /// <paramref name="target"/> (row stride <paramref name="rowStride"/>), skipping the repeated rows and taps of a ragged block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4(float* d0, float* d1, float* d2, float* d3, float* x0, float* x1, float* x2, float* x3,
-        int vectors, float* target, int rowStride, int validCo, int validT)
+        int vectors, int count, int xStride, int dStride, float* target, int rowStride, int validCo, int validT)
     {
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int e = 0; e < count; e++, x0 += xStride, x1 += xStride, x2 += xStride, x3 += xStride, d0 += dStride, d1 += dStride, d2 += dStride, d3 += dStride)
         for (int v = 0; v < vectors * Lanes; v += Lanes)
         {
             Vector512<float> u0 = Vector512.Load(x0 + v), u1 = Vector512.Load(x1 + v);
@@ -480,6 +533,12 @@ internal static unsafe class WideConv2d
             float* g0 = columns + (long)t * rowStride, g1 = columns + (long)t1 * rowStride;
             float* g2 = columns + (long)t2 * rowStride, g3 = columns + (long)t3 * rowStride;
             int v = 0;
+            if (vectors % 4 != 0)
+            {
+                for (; v + 3 <= vectors; v += 3)
+                    TapSum4x3(weight + t, weight + t1, weight + t2, weight + t3, r, s.Cout, gradient + v * Lanes, stride,
+                        g0 + v * Lanes, g1 + v * Lanes, g2 + v * Lanes, g3 + v * Lanes);
+            }
             for (; v + 4 <= vectors; v += 4)
                 TapSum4x4(weight + t, weight + t1, weight + t2, weight + t3, r, s.Cout, gradient + v * Lanes, stride,
                     g0 + v * Lanes, g1 + v * Lanes, g2 + v * Lanes, g3 + v * Lanes);
@@ -519,6 +578,33 @@ internal static unsafe class WideConv2d
         a10.Store(p1); a11.Store(p1 + 16); a12.Store(p1 + 32); a13.Store(p1 + 48);
         a20.Store(p2); a21.Store(p2 + 16); a22.Store(p2 + 32); a23.Store(p2 + 48);
         a30.Store(p3); a31.Store(p3 + 16); a32.Store(p3 + 32); a33.Store(p3 + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TapSum4x3(float* w0, float* w1, float* w2, float* w3, int r, int cout, float* gradient, int stride,
+        float* p0, float* p1, float* p2, float* p3)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default;
+        for (int co = 0; co < cout; co++, gradient += stride)
+        {
+            Vector512<float> g0 = Vector512.Load(gradient), g1 = Vector512.Load(gradient + 16), g2 = Vector512.Load(gradient + 32);
+            int wi = co * r;
+            Vector512<float> w = Vector512.Create(w0[wi]);
+            a00 = Vector512.FusedMultiplyAdd(g0, w, a00); a01 = Vector512.FusedMultiplyAdd(g1, w, a01); a02 = Vector512.FusedMultiplyAdd(g2, w, a02);
+            w = Vector512.Create(w1[wi]);
+            a10 = Vector512.FusedMultiplyAdd(g0, w, a10); a11 = Vector512.FusedMultiplyAdd(g1, w, a11); a12 = Vector512.FusedMultiplyAdd(g2, w, a12);
+            w = Vector512.Create(w2[wi]);
+            a20 = Vector512.FusedMultiplyAdd(g0, w, a20); a21 = Vector512.FusedMultiplyAdd(g1, w, a21); a22 = Vector512.FusedMultiplyAdd(g2, w, a22);
+            w = Vector512.Create(w3[wi]);
+            a30 = Vector512.FusedMultiplyAdd(g0, w, a30); a31 = Vector512.FusedMultiplyAdd(g1, w, a31); a32 = Vector512.FusedMultiplyAdd(g2, w, a32);
+        }
+        a00.Store(p0); a01.Store(p0 + 16); a02.Store(p0 + 32);
+        a10.Store(p1); a11.Store(p1 + 16); a12.Store(p1 + 32);
+        a20.Store(p2); a21.Store(p2 + 16); a22.Store(p2 + 32);
+        a30.Store(p3); a31.Store(p3 + 16); a32.Store(p3 + 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
