@@ -27,7 +27,8 @@ public class Conv2dTests
         new object[] { 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 8 }, // more examples than one chunk holds
         new object[] { 2, 9, 12, 9, 3, 4, 1, 1, 1, 2, 5 },    // wide direct path: blocks of three channels, more examples than threads
         new object[] { 3, 7, 8, 5, 4, 3, 1, 1, 3, 0, 3 },     // wide direct path: a ragged channel block, padding as large as the kernel allows
-        new object[] { 40, 9, 9, 3, 7, 7, 1, 1, 0, 0, 2 },    // reduction too long for the direct path: lowered
+        new object[] { 40, 9, 9, 3, 7, 7, 1, 1, 0, 0, 2 },
+        new object[] { 1, 6, 6, 2, 3, 3, 1, 1, 1, 1, 37 },    // wide direct path: several weight-gradient chunks per part    // reduction too long for the direct path: lowered
     ];
 
     private static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)

@@ -56,7 +56,7 @@ internal static unsafe class WideConv2d
     public static void Forward(in Conv2dGeometry g, int batch, float* x, float* weight, float* bias, float* y)
     {
         var work = new ForwardWork { S = new Shape(g), X = x, Weight = weight, Bias = bias, Y = y, Batch = batch };
-        KernelParallel.Run(ref work, batch, (long)work.S.Cout * work.S.OutStride * work.S.Reduction / 8);
+        RunSplit(ref work, batch);
     }
 
     /// <summary>dx (skipped when null), dW and dB (skipped when null), all overwritten.</summary>
@@ -65,7 +65,9 @@ internal static unsafe class WideConv2d
     {
         var s = new Shape(g);
         float* partials = workspace;
-        int parts = Math.Min(Math.Min(Parallelism.MaxDegree, batch), MaxWeightParts);
+        int degree = Parallelism.MaxDegree;
+        // Two parts per thread, so a thread that the OS preempts holds up a smaller share; one part at one thread.
+        int parts = Math.Min(Math.Min(degree == 1 ? 1 : 2 * degree, batch), MaxWeightParts);
         var weights = new WeightWork { S = s, X = x, Dy = dy, Partials = partials, Batch = batch };
         if (parts <= 1) weights.Execute(0, 1);
         else Parallelism.Run(ref weights, parts);
@@ -90,7 +92,20 @@ internal static unsafe class WideConv2d
         if (dx == null) return;
 
         var data = new DataWork { S = s, Weight = weight, Dy = dy, Dx = dx, Batch = batch };
-        KernelParallel.Run(ref data, batch, (long)s.Cout * s.OutStride * s.Reduction / 8);
+        RunSplit(ref data, batch);
+    }
+
+    /// <summary>
+    /// Splits examples into four parts per thread: every example costs the same, but the cores are shared with other
+    /// processes, and parts are handed out dynamically, so smaller parts let the thread that runs on keep working.
+    /// Per-thread buffers make the parts independent; an example is several microseconds, far above the hand-off cost.
+    /// </summary>
+    private static void RunSplit<TWork>(ref TWork work, int batch) where TWork : struct, IParallelWork
+    {
+        int degree = Parallelism.MaxDegree;
+        int parts = Math.Min(degree == 1 ? 1 : 4 * degree, batch);
+        if (parts <= 1) work.Execute(0, 1);
+        else Parallelism.Run(ref work, parts);
     }
 
     /// <summary>Derived sizes, computed once.</summary>
