@@ -23,7 +23,9 @@ public readonly record struct Conv2dGeometry(
 /// matrix (see <see cref="Im2Col"/>), multiplied by the weight in a single large GEMM, and the product is scattered
 /// back to NCHW with the bias. The layout changes are split over examples with <see cref="Parallelism"/>; the GEMM
 /// parallelises itself. A 1×1, stride-1, unpadded convolution needs no lowering: each example already is its column matrix.
-/// A forward pass with a short reduction (LeNet's first layer) skips the lowering too: see <see cref="DirectConv2d"/>.
+/// Stride-1 layers small enough for one example to sit in L1/L2 (both of LeNet's) skip the lowering entirely on AVX-512
+/// hardware, forward and backward: see <see cref="WideConv2d"/>. Elsewhere, a forward pass with a short reduction skips
+/// it too: see <see cref="DirectConv2d"/>.
 /// </remarks>
 public static unsafe class Conv2d
 {

@@ -218,6 +218,13 @@ internal static unsafe class WideConv2d
     private static void ForwardExample(in Shape s, float* input, int* taps, float* weight, float* output)
     {
         int r = s.Reduction, vectors = s.Vectors, stride = s.OutStride, last = s.Cout - 1;
+        if (s.Cout % 6 == 0 && vectors % 4 == 0)
+        {
+            for (int co = 0; co < s.Cout; co += 6)
+                for (int v = 0; v < vectors; v += 4)
+                    Block6x4(input + v * Lanes, taps, r, weight + co * r, output + co * stride + v * Lanes, stride);
+            return;
+        }
         if (ChannelBlock(s.Cout) == 3)
         {
             for (int co = 0; co < s.Cout; co += 3)
@@ -253,6 +260,42 @@ internal static unsafe class WideConv2d
             for (; v < vectors; v++)
                 Block4x1(input + v * Lanes, taps, r, w0, w1, w2, w3, o0 + v * Lanes, o1 + v * Lanes, o2 + v * Lanes, o3 + v * Lanes);
         }
+    }
+
+    /// <summary>Six channels by four vectors: each input load feeds six FMAs, for layers of six channels (LeNet's first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block6x4(float* input, int* taps, int r, float* w0, float* o0, int stride)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+        Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+        for (int t = 0; t < r; t++)
+        {
+            float* src = input + taps[t];
+            Vector512<float> v0 = Vector512.Load(src), v1 = Vector512.Load(src + 16);
+            Vector512<float> v2 = Vector512.Load(src + 32), v3 = Vector512.Load(src + 48);
+            Vector512<float> w = Vector512.Create(w0[t]);
+            a00 = Vector512.FusedMultiplyAdd(v0, w, a00); a01 = Vector512.FusedMultiplyAdd(v1, w, a01); a02 = Vector512.FusedMultiplyAdd(v2, w, a02); a03 = Vector512.FusedMultiplyAdd(v3, w, a03);
+            w = Vector512.Create(w0[1 * r + t]);
+            a10 = Vector512.FusedMultiplyAdd(v0, w, a10); a11 = Vector512.FusedMultiplyAdd(v1, w, a11); a12 = Vector512.FusedMultiplyAdd(v2, w, a12); a13 = Vector512.FusedMultiplyAdd(v3, w, a13);
+            w = Vector512.Create(w0[2 * r + t]);
+            a20 = Vector512.FusedMultiplyAdd(v0, w, a20); a21 = Vector512.FusedMultiplyAdd(v1, w, a21); a22 = Vector512.FusedMultiplyAdd(v2, w, a22); a23 = Vector512.FusedMultiplyAdd(v3, w, a23);
+            w = Vector512.Create(w0[3 * r + t]);
+            a30 = Vector512.FusedMultiplyAdd(v0, w, a30); a31 = Vector512.FusedMultiplyAdd(v1, w, a31); a32 = Vector512.FusedMultiplyAdd(v2, w, a32); a33 = Vector512.FusedMultiplyAdd(v3, w, a33);
+            w = Vector512.Create(w0[4 * r + t]);
+            a40 = Vector512.FusedMultiplyAdd(v0, w, a40); a41 = Vector512.FusedMultiplyAdd(v1, w, a41); a42 = Vector512.FusedMultiplyAdd(v2, w, a42); a43 = Vector512.FusedMultiplyAdd(v3, w, a43);
+            w = Vector512.Create(w0[5 * r + t]);
+            a50 = Vector512.FusedMultiplyAdd(v0, w, a50); a51 = Vector512.FusedMultiplyAdd(v1, w, a51); a52 = Vector512.FusedMultiplyAdd(v2, w, a52); a53 = Vector512.FusedMultiplyAdd(v3, w, a53);
+        }
+        a00.Store(o0 + 0 * stride + 0); a01.Store(o0 + 0 * stride + 16); a02.Store(o0 + 0 * stride + 32); a03.Store(o0 + 0 * stride + 48);
+        a10.Store(o0 + 1 * stride + 0); a11.Store(o0 + 1 * stride + 16); a12.Store(o0 + 1 * stride + 32); a13.Store(o0 + 1 * stride + 48);
+        a20.Store(o0 + 2 * stride + 0); a21.Store(o0 + 2 * stride + 16); a22.Store(o0 + 2 * stride + 32); a23.Store(o0 + 2 * stride + 48);
+        a30.Store(o0 + 3 * stride + 0); a31.Store(o0 + 3 * stride + 16); a32.Store(o0 + 3 * stride + 32); a33.Store(o0 + 3 * stride + 48);
+        a40.Store(o0 + 4 * stride + 0); a41.Store(o0 + 4 * stride + 16); a42.Store(o0 + 4 * stride + 32); a43.Store(o0 + 4 * stride + 48);
+        a50.Store(o0 + 5 * stride + 0); a51.Store(o0 + 5 * stride + 16); a52.Store(o0 + 5 * stride + 32); a53.Store(o0 + 5 * stride + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -410,7 +453,7 @@ internal static unsafe class WideConv2d
         int count, float* partial)
     {
         int r = s.Reduction, stride = s.OutStride, vectors = s.Vectors, lastCo = s.Cout - 1, lastT = r - 1;
-        int block = ChannelBlock(s.Cout);
+        int block = s.Cout % 6 == 0 && s.Cout % 4 != 0 ? 6 : ChannelBlock(s.Cout);
         for (int co = 0; co < s.Cout; co += block)
         {
             int c1 = Math.Min(co + 1, lastCo), c2 = Math.Min(co + 2, lastCo), c3 = Math.Min(co + 3, lastCo);
@@ -420,7 +463,10 @@ internal static unsafe class WideConv2d
                 int t1 = Math.Min(t + 1, lastT), t2 = Math.Min(t + 2, lastT), t3 = Math.Min(t + 3, lastT);
                 int validT = Math.Min(4, r - t);
                 float* target = partial + ((long)co * r + t) * Lanes;
-                if (block == 3)
+                if (block == 6)
+                    Dot6x4(gradient + co * stride, stride, input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3],
+                        vectors, count, inputStride, gradientStride, target, r * Lanes, validT);
+                else if (block == 3)
                     Dot3x4(gradient + co * stride, gradient + c1 * stride, gradient + c2 * stride,
                         input + taps[t], input + taps[t1], input + taps[t2], input + taps[t3], vectors, count, inputStride, gradientStride,
                         target, r * Lanes, validT);
@@ -430,6 +476,43 @@ internal static unsafe class WideConv2d
                         target, r * Lanes, validCo, validT);
             }
         }
+    }
+
+    /// <summary>Six gradient rows (<paramref name="dRow"/> apart) by four shifted input runs; see <see cref="Dot4x4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot6x4(float* d0, int dRow, float* x0, float* x1, float* x2, float* x3,
+        int vectors, int count, int xStride, int dStride, float* target, int rowStride, int validT)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+        Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+        for (int e = 0; e < count; e++, x0 += xStride, x1 += xStride, x2 += xStride, x3 += xStride, d0 += dStride)
+        for (int v = 0; v < vectors * Lanes; v += Lanes)
+        {
+            Vector512<float> u0 = Vector512.Load(x0 + v), u1 = Vector512.Load(x1 + v);
+            Vector512<float> u2 = Vector512.Load(x2 + v), u3 = Vector512.Load(x3 + v);
+            Vector512<float> d = Vector512.Load(d0 + v);
+            a00 = Vector512.FusedMultiplyAdd(d, u0, a00); a01 = Vector512.FusedMultiplyAdd(d, u1, a01); a02 = Vector512.FusedMultiplyAdd(d, u2, a02); a03 = Vector512.FusedMultiplyAdd(d, u3, a03);
+            d = Vector512.Load(d0 + 1 * dRow + v);
+            a10 = Vector512.FusedMultiplyAdd(d, u0, a10); a11 = Vector512.FusedMultiplyAdd(d, u1, a11); a12 = Vector512.FusedMultiplyAdd(d, u2, a12); a13 = Vector512.FusedMultiplyAdd(d, u3, a13);
+            d = Vector512.Load(d0 + 2 * dRow + v);
+            a20 = Vector512.FusedMultiplyAdd(d, u0, a20); a21 = Vector512.FusedMultiplyAdd(d, u1, a21); a22 = Vector512.FusedMultiplyAdd(d, u2, a22); a23 = Vector512.FusedMultiplyAdd(d, u3, a23);
+            d = Vector512.Load(d0 + 3 * dRow + v);
+            a30 = Vector512.FusedMultiplyAdd(d, u0, a30); a31 = Vector512.FusedMultiplyAdd(d, u1, a31); a32 = Vector512.FusedMultiplyAdd(d, u2, a32); a33 = Vector512.FusedMultiplyAdd(d, u3, a33);
+            d = Vector512.Load(d0 + 4 * dRow + v);
+            a40 = Vector512.FusedMultiplyAdd(d, u0, a40); a41 = Vector512.FusedMultiplyAdd(d, u1, a41); a42 = Vector512.FusedMultiplyAdd(d, u2, a42); a43 = Vector512.FusedMultiplyAdd(d, u3, a43);
+            d = Vector512.Load(d0 + 5 * dRow + v);
+            a50 = Vector512.FusedMultiplyAdd(d, u0, a50); a51 = Vector512.FusedMultiplyAdd(d, u1, a51); a52 = Vector512.FusedMultiplyAdd(d, u2, a52); a53 = Vector512.FusedMultiplyAdd(d, u3, a53);
+        }
+        AddRow(target + 0 * rowStride, validT, a00, a01, a02, a03);
+        AddRow(target + 1 * rowStride, validT, a10, a11, a12, a13);
+        AddRow(target + 2 * rowStride, validT, a20, a21, a22, a23);
+        AddRow(target + 3 * rowStride, validT, a30, a31, a32, a33);
+        AddRow(target + 4 * rowStride, validT, a40, a41, a42, a43);
+        AddRow(target + 5 * rowStride, validT, a50, a51, a52, a53);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
