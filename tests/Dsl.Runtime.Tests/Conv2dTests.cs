@@ -25,6 +25,10 @@ public class Conv2dTests
         new object[] { 1, 5, 20, 5, 2, 3, 1, 1, 0, 1, 2 },    // direct forward: 16-wide segments, a channel block and a remainder
         new object[] { 1, 3, 44, 4, 1, 5, 1, 1, 0, 0, 2 },    // direct forward: a segment pair, then a single overlapping segment
         new object[] { 16, 32, 32, 16, 3, 3, 1, 1, 1, 1, 8 }, // more examples than one chunk holds
+        new object[] { 2, 9, 12, 9, 3, 4, 1, 1, 1, 2, 5 },    // wide direct path: blocks of three channels, more examples than threads
+        new object[] { 3, 7, 8, 5, 4, 3, 1, 1, 3, 0, 3 },     // wide direct path: a ragged channel block, padding as large as the kernel allows
+        new object[] { 40, 9, 9, 3, 7, 7, 1, 1, 0, 0, 2 },
+        new object[] { 1, 6, 6, 2, 3, 3, 1, 1, 1, 1, 37 },    // wide direct path: several weight-gradient chunks per part    // reduction too long for the direct path: lowered
     ];
 
     private static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)
@@ -118,6 +122,7 @@ public class Conv2dTests
     [InlineData(3, 4, 4, 2, 1, 1, 1, 1, 0, 0, 2)]
     [InlineData(2, 4, 9, 2, 3, 2, 1, 1, 1, 0, 2)]   // wide lowering: padded width 9 against 8 outputs per row
     [InlineData(1, 4, 18, 2, 3, 3, 1, 1, 1, 1, 2)]  // direct forward: rows of 18
+    [InlineData(2, 6, 5, 6, 3, 3, 1, 1, 2, 1, 3)]   // wide direct path: three-channel blocks, padding wider than needed
     public void GradientMatchesFiniteDifferences(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int batch)
     {
         var g = new Conv2dGeometry(cin, h, w, cout, kh, kw, sh, sw, ph, pw);

@@ -54,6 +54,19 @@ public class SoftmaxCrossEntropyTests
     }
 
     [Fact]
+    public void SaturatedGradientHasNoSubnormals()
+    {
+        // exp(−95) and exp(−120) are subnormal floats; their gradient terms must come out as exact zeros.
+        float[] logits = [0f, -95f, -120f, -20f];
+        var d = new float[logits.Length];
+        SoftmaxCrossEntropy.ForwardBackward(logits, [0], d, 1, logits.Length);
+        Assert.All(d, v => Assert.False(float.IsSubnormal(v), $"{v} is subnormal"));
+        Assert.Equal(0f, d[1]);
+        Assert.Equal(0f, d[2]);
+        Assert.Equal(MathF.Exp(-20f), d[3], 1e-3f * MathF.Exp(-20f));
+    }
+
+    [Fact]
     public void GradientMatchesFiniteDifferences()
     {
         const int Batch = 4, Classes = 5;

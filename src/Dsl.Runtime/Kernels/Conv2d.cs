@@ -23,7 +23,9 @@ public readonly record struct Conv2dGeometry(
 /// matrix (see <see cref="Im2Col"/>), multiplied by the weight in a single large GEMM, and the product is scattered
 /// back to NCHW with the bias. The layout changes are split over examples with <see cref="Parallelism"/>; the GEMM
 /// parallelises itself. A 1×1, stride-1, unpadded convolution needs no lowering: each example already is its column matrix.
-/// A forward pass with a short reduction (LeNet's first layer) skips the lowering too: see <see cref="DirectConv2d"/>.
+/// Stride-1 layers small enough for one example to sit in L1/L2 (both of LeNet's) skip the lowering entirely on AVX-512
+/// hardware, forward and backward: see <see cref="WideConv2d"/>. Elsewhere, a forward pass with a short reduction skips
+/// it too: see <see cref="DirectConv2d"/>.
 /// </remarks>
 public static unsafe class Conv2d
 {
@@ -37,6 +39,7 @@ public static unsafe class Conv2d
         ValidateGeometry(g);
         Validate.NonNegative(batch, nameof(batch));
         if (batch == 0 || IsPointwise(g)) return 0;
+        if (WideConv2d.Applies(g)) return (int)WideConv2d.WorkspaceLength(g);
         long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
         if (length > Array.MaxLength)
             throw new ArgumentException($"The convolution workspace for {g} would need {length} floats, more than an array can hold.", nameof(g));
@@ -58,6 +61,13 @@ public static unsafe class Conv2d
         if (IsPointwise(g))
         {
             ForwardPointwise(g, batch, x, weight, bias, y);
+            return;
+        }
+
+        if (WideConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                WideConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
             return;
         }
 
@@ -109,6 +119,14 @@ public static unsafe class Conv2d
         if (IsPointwise(g))
         {
             BackwardPointwise(g, batch, x, weight, dy, dx, dWeight, dBias);
+            return;
+        }
+
+        if (WideConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, dBiasPtr = dBias, workPtr = workspace)
+                WideConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
+                    dBias.IsEmpty ? null : dBiasPtr, workPtr);
             return;
         }
 
