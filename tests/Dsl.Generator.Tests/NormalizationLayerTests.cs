@@ -121,6 +121,50 @@ public sealed class NormalizationLayerTests
     }
 
     [Fact]
+    public void Norm_network_compiles_with_csharp_9_and_without_implicit_usings()
+    {
+        var parse = new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp9);
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("""
+            using Dsl;
+            namespace Demo
+            {
+                [Network(3, 10, 10)]
+                [Conv(4, 3), BatchNorm, ReLU, AdaptiveAvgPool(2, 3), LayerNorm, GlobalAvgPool, Flatten, Dense(6), BatchNorm, Dense(2)]
+                public partial class Old { }
+            }
+            """, parse, "/test/Old.cs");
+        var compilation = GeneratorHarness.CreateCompilation(implicitUsings: false, tree);
+        GeneratorHarness.CreateDriver(parse).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(10)));
+    }
+
+    [Fact]
+    public void Comment_that_shifts_a_norm_network_does_not_reemit_its_source()
+    {
+        // The plan now carries buffers; they must compare by value or every edit would re-emit the network.
+        const string path = "/test/NormNet.cs";
+        const string source = """
+            using Dsl;
+            namespace Demo;
+            [Network(3, 8, 8)]
+            [Conv(4, 3), BatchNorm, ReLU, AdaptiveAvgPool(2), LayerNorm, GlobalAvgPool, Flatten, Dense(2)]
+            public partial class Net { }
+            """;
+        var compilation = GeneratorHarness.CreateCompilation(GeneratorHarness.Parse(source, path));
+        var first = GeneratorHarness.Run(compilation);
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Single(t => t.FilePath == path),
+            GeneratorHarness.Parse("// a header comment\n\n" + source, path));
+        var second = GeneratorHarness.Run(edited, first.Driver);
+
+        var reasons = second.TrackedSteps["Source"].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+
+    [Fact]
     public void Batch_norm_switches_on_the_training_flag_and_keeps_running_statistics_in_buffers()
     {
         string source = GeneratorHarness.Run("using Dsl; namespace Demo; [Network(16)] [Dense(8), BatchNorm, Dense(2)] public partial class Net { }")
