@@ -101,6 +101,18 @@ public class NormalizationTests
     }
 
     [Fact]
+    public void Batch_norm_on_features_needs_two_examples_to_train_but_infers_on_one()
+    {
+        // As PyTorch: the variance of one value per channel is undefined, so training refuses it; inference is fine.
+        var net = new BatchNormFirst(seed: 0);
+        float[] one = [0.5f, -1f, 2f, 0f];
+        Assert.Equal(3, net.Forward(one).Length);
+        var ex = Assert.Throws<ArgumentException>(() => net.ComputeGradients(one, [1]));
+        Assert.Contains("more than one value per channel", ex.Message);
+        Assert.All(net.Buffer("bn1.running_mean").ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void GlobalAvgPool_keeps_a_feature_map_and_the_summary_lists_every_new_layer()
     {
         Assert.Equal(new[] { 3 }, TinyNormConvNet.OutputShape.ToArray());

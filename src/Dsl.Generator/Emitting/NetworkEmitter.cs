@@ -362,7 +362,7 @@ public static class NetworkEmitter
                 op.EmitForward(body, context);
             }
             bool anyDropout = _ops.Any(op => op.UsesMask);
-            bool anyBatchNorm = _ops.Any(op => op is BatchNormOp);
+            bool anyBatchNorm = _ops.Any(op => op.UsesTrainingFlag && !op.UsesMask);
             if (anyBatchNorm)
             {
                 _w.Line(anyDropout
