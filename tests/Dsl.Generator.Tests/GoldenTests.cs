@@ -18,11 +18,29 @@ public sealed class GoldenTests
     [InlineData(nameof(Zoo.LeNetClassic))]
     [InlineData(nameof(Zoo.LeNetModern))]
     public void Generated_code_matches_golden_file(string name)
+        => MatchesGolden(name, Zoo.Source(name), $"Dsl.Models.{name}.g.cs");
+
+    // Not a zoo model: every norm and adaptive pooling layer, with the buffer members and the training switch they add.
+    private const string NormNet = """
+        using Dsl;
+        namespace Dsl.Models;
+        [Network(3, 12, 12)]
+        [Conv(8, 3, Padding = 1, Bias = false), BatchNorm, ReLU, AdaptiveAvgPool(6)]
+        [Conv(16, 3), LayerNorm, ReLU, GlobalAvgPool]
+        [Flatten, Dense(32), BatchNorm(Momentum = 0.05), Dropout(0.2), Dense(10)]
+        public partial class NormNet { }
+        """;
+
+    [Fact]
+    public void Norm_network_generated_code_matches_golden_file()
+        => MatchesGolden("NormNet", NormNet, "Dsl.Models.NormNet.g.cs");
+
+    private static void MatchesGolden(string name, string source, string hintName)
     {
-        string source = Zoo.Source(name);
         var run = GeneratorHarness.Run(source);
         Assert.Empty(run.GeneratorDiagnostics);
-        var generated = Normalize(run.Source($"Dsl.Models.{name}.g.cs"));
+        Assert.Empty(run.OutputWarningsAndErrors);
+        var generated = Normalize(run.Source(hintName));
 
         string golden = Path.Combine(GoldenDirectory(), name + ".g.cs");
         string received = Path.Combine(GoldenDirectory(), name + ".received.cs");

@@ -14,6 +14,20 @@ public class GradientCheckTests
     public void TinyConvNet_gradients_match_finite_differences()
         => CheckAll(new TinyConvNet(seed: 5), batch: 3, seed: 12);
 
+    // Batch norm in training normalises with the batch statistics, so the loss ComputeGradients returns is a function
+    // of the parameters through them; the running statistics it also updates do not enter that loss.
+    [Fact]
+    public void TinyNormMlp_gradients_match_finite_differences()
+        => CheckAll(new TinyNormMlp(seed: 4), batch: 5, seed: 16);
+
+    [Fact]
+    public void TinyNormConvNet_gradients_match_finite_differences()
+        => CheckAll(new TinyNormConvNet(seed: 6), batch: 4, seed: 17);
+
+    [Fact]
+    public void BatchNormFirst_gradients_match_finite_differences()
+        => CheckAll(new BatchNormFirst(seed: 7), batch: 6, seed: 18);
+
     [Fact]
     public void Mlp_gradients_match_finite_differences_on_sampled_parameters()
         => CheckSampled(new Mlp(seed: 1), batch: 2, samplesPerTensor: 12, seed: 13);

@@ -95,6 +95,7 @@ public static class NetworkEmitter
             WriteConstructor();
             WriteShapes();
             WriteParameterAccess();
+            WriteBufferAccess();
             WriteForward();
             WriteTraining();
             WriteRunForward();
@@ -137,12 +138,27 @@ public static class NetworkEmitter
                     _w.Line($"new({Literals.String(p.Name)}, Offset: {L(p.Offset)}, Length: {L(p.Length)}, Shape: new[] {{ {string.Join(", ", p.Shape.Select(L))} }}),");
             }
             _w.Line();
+            if (_plan.BufferCount > 0)
+            {
+                _w.Line("/// <summary>Number of floats in the non-trainable buffers (running statistics), see <see cref=\"Buffers\"/>.</summary>");
+                _w.Line($"public const int BufferCount = {L(_plan.BufferCount)};");
+                _w.Line();
+                _w.Line("private static readonly global::Dsl.Runtime.ParameterInfo[] s_bufferInfos =");
+                using (_w.Block(closing: "};"))
+                {
+                    foreach (BufferSpec b in _plan.Buffers)
+                        _w.Line($"new({Literals.String(b.Name)}, Offset: {L(b.Offset)}, Length: {L(b.Length)}, Shape: new[] {{ {string.Join(", ", b.Shape.Select(L))} }}),");
+                }
+                _w.Line();
+            }
         }
 
         private void WriteFields()
         {
             _w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             _w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+            if (_plan.BufferCount > 0)
+                _w.Line("private readonly float[] _buffers = new float[BufferCount];");
             _w.Line("private float[] _arena = global::System.Array.Empty<float>();");
             _w.Line("private int _arenaBatch;");
             _w.Line("private global::Dsl.Runtime.Rng _rng;");
@@ -152,7 +168,14 @@ public static class NetworkEmitter
         private void WriteConstructor()
         {
             string scheme = _model.Init == InitializerKind.He ? "He (Kaiming normal)" : "Xavier (Glorot uniform)";
-            _w.Line($"/// <summary>Creates the network with {scheme} weights, zero biases{(_plan.Parameters.Any(p => p.Init == ParameterInit.Constant) ? ", PReLU slopes at their initial value" : "")},");
+            string constants = "";
+            if (_ops.Any(op => op is PReluOp))
+                constants += ", PReLU slopes at their initial value";
+            if (_ops.Any(op => op is BatchNormOp or LayerNormOp))
+                constants += ", normalisation scales at 1";
+            if (_plan.BufferCount > 0)
+                constants += ", running means at 0 and variances at 1";
+            _w.Line($"/// <summary>Creates the network with {scheme} weights, zero biases{constants},");
             _w.Line("/// drawn from a generator seeded with <paramref name=\"seed\"/> (which also drives dropout).</summary>");
             _w.Line("/// <param name=\"seed\">Seed for the weights; equal seeds give equal networks.</param>");
             using (_w.Block($"public {_name}(int seed = 0)"))
@@ -172,6 +195,11 @@ public static class NetworkEmitter
                             _w.Line($"{p.PropertyName}.Fill({Literals.Float(p.InitValue)});");
                             break;
                     }
+                }
+                foreach (BufferSpec b in _plan.Buffers)
+                {
+                    if (b.InitValue != 0)
+                        _w.Line($"{b.PropertyName}.Fill({Literals.Float(b.InitValue)});");
                 }
             }
             _w.Line();
@@ -236,6 +264,35 @@ public static class NetworkEmitter
                     _w.Line($"{Literals.String(p.Name)} => ({L(p.Offset)}, {L(p.Length)}),");
                 string known = _plan.Parameters.Count == 0 ? "it has no parameters" : "its parameters are " + string.Join(", ", _plan.Parameters.Select(p => p.Name));
                 _w.Line($"_ => throw new global::System.ArgumentException({Literals.String(_displayName + " has no parameter named '")} + name + {Literals.String("'; " + known + ".")}, nameof(name)),");
+            }
+            _w.Line();
+        }
+
+        private void WriteBufferAccess()
+        {
+            if (_plan.BufferCount == 0)
+                return;
+            _w.Line("/// <summary>All non-trainable buffers (running statistics), contiguous; the optimiser never sees them.</summary>");
+            _w.Line($"public {Span} Buffers => _buffers;");
+            _w.Line();
+            _w.Line("/// <summary>Name, offset, length and shape of every buffer, in PyTorch's <c>state_dict</c> order.</summary>");
+            _w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Dsl.Runtime.ParameterInfo> BufferInfos => s_bufferInfos;");
+            _w.Line();
+            _w.Line($"/// <summary>The buffer named as in PyTorch, e.g. <c>{_plan.Buffers[0].Name}</c>.</summary>");
+            _w.Line("/// <exception cref=\"global::System.ArgumentException\">No buffer has that name.</exception>");
+            using (_w.Block($"public {Span} Buffer(string name)"))
+            {
+                _w.Line("(int offset, int length) = LocateBuffer(name);");
+                _w.Line($"return new {Span}(_buffers, offset, length);");
+            }
+            _w.Line();
+            _w.Line("private static (int Offset, int Length) LocateBuffer(string name) => name switch");
+            using (_w.Block(closing: "};"))
+            {
+                foreach (BufferSpec b in _plan.Buffers)
+                    _w.Line($"{Literals.String(b.Name)} => ({L(b.Offset)}, {L(b.Length)}),");
+                string known = "its buffers are " + string.Join(", ", _plan.Buffers.Select(b => b.Name));
+                _w.Line($"_ => throw new global::System.ArgumentException({Literals.String(_displayName + " has no buffer named '")} + name + {Literals.String("'; " + known + ".")}, nameof(name)),");
             }
             _w.Line();
         }
@@ -305,9 +362,20 @@ public static class NetworkEmitter
                 op.EmitForward(body, context);
             }
             bool anyDropout = _ops.Any(op => op.UsesMask);
-            _w.Line(anyDropout
-                ? "// Inference skips dropout; training draws its masks from _rng."
-                : "// No layer behaves differently in training, so the flag is unused here.");
+            bool anyBatchNorm = _ops.Any(op => op.UsesTrainingFlag && !op.UsesMask);
+            if (anyBatchNorm)
+            {
+                _w.Line(anyDropout
+                    ? "// Inference skips dropout and normalises with the running statistics; training draws dropout masks from _rng,"
+                    : "// Inference normalises with the running statistics; training normalises with the batch statistics");
+                _w.Line(anyDropout
+                    ? "// normalises with the batch statistics and updates the running ones."
+                    : "// and updates the running ones.");
+            }
+            else
+                _w.Line(anyDropout
+                    ? "// Inference skips dropout; training draws its masks from _rng."
+                    : "// No layer behaves differently in training, so the flag is unused here.");
             using (_w.Block($"private void RunForward({ReadOnlySpan} input, int batch, bool training)"))
             {
                 WriteLocals(used);
@@ -360,6 +428,7 @@ public static class NetworkEmitter
             PlannedValue input = _plan.Activation(i - 1);
             PlannedValue output = _plan.Activation(i);
             PlannedValue? mask = _plan.Mask(i);
+            PlannedValue? saved = _plan.Saved(i);
             PlannedValue? dy = backward ? _plan.Gradient(i) : null;
             PlannedValue? dx = backward ? _plan.Gradient(i - 1) : null;
             if (backward)
@@ -371,6 +440,7 @@ public static class NetworkEmitter
                     if (dy is not null) Use(used, dy);
                     if (dx is not null) Use(used, dx);
                     if (mask is not null) Use(used, mask);
+                    if (saved is not null) Use(used, saved);
                 }
             }
             else if (!op.IsView)
@@ -378,9 +448,12 @@ public static class NetworkEmitter
                 Use(used, input);
                 Use(used, output);
                 if (mask is not null) Use(used, mask);
+                if (saved is not null) Use(used, saved);
             }
             var parameters = _plan.Parameters.Where(p => p.OpName == op.Name).ToList();
-            return new OpEmitContext(input.Name, output.Name, dy?.Name, dx?.Name, mask?.Name, output.SharesWith is not null, parameters);
+            var buffers = _plan.Buffers.Where(b => b.OpName == op.Name).ToList();
+            return new OpEmitContext(input.Name, output.Name, dy?.Name, dx?.Name, mask?.Name, output.SharesWith is not null, parameters,
+                saved?.Name, buffers);
         }
 
         private static void Use(List<PlannedValue> used, PlannedValue value)
@@ -455,6 +528,8 @@ public static class NetworkEmitter
                 _w.Line($"private {Span} {p.PropertyName} => new {Span}(_parameters, {L(p.Offset)}, {L(p.Length)});");
                 _w.Line($"private {Span} {p.GradientPropertyName} => new {Span}(_gradients, {L(p.Offset)}, {L(p.Length)});");
             }
+            foreach (BufferSpec b in _plan.Buffers)
+                _w.Line($"private {Span} {b.PropertyName} => new {Span}(_buffers, {L(b.Offset)}, {L(b.Length)});");
             if (_plan.Parameters.Count > 0)
                 _w.Line();
         }

@@ -58,6 +58,10 @@ public static class Lowerer
             case LayerKind.Sigmoid: return SigmoidOp.From(layer, diagnostics);
             case LayerKind.Tanh: return TanhOp.From(layer, diagnostics);
             case LayerKind.Dropout: return DropoutOp.From(layer, diagnostics);
+            case LayerKind.BatchNorm: return BatchNormOp.From(layer, diagnostics);
+            case LayerKind.LayerNorm: return LayerNormOp.From(layer, diagnostics);
+            case LayerKind.GlobalAvgPool: return GlobalAvgPoolOp.From(layer, diagnostics);
+            case LayerKind.AdaptiveAvgPool: return AdaptiveAvgPoolOp.From(layer, diagnostics);
             default:
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayerId, layer.Location, layer.AttributeName, layer.Number));
                 return null;

@@ -28,6 +28,14 @@ public enum LayerKind
     Tanh,
     /// <summary><c>[Dropout]</c></summary>
     Dropout,
+    /// <summary><c>[BatchNorm]</c></summary>
+    BatchNorm,
+    /// <summary><c>[LayerNorm]</c></summary>
+    LayerNorm,
+    /// <summary><c>[GlobalAvgPool]</c></summary>
+    GlobalAvgPool,
+    /// <summary><c>[AdaptiveAvgPool]</c></summary>
+    AdaptiveAvgPool,
 }
 
 /// <summary>How an attribute argument was written.</summary>

@@ -65,6 +65,16 @@ public abstract record Op
     /// <summary>Training forward writes a mask of the output's size that backward reads.</summary>
     public virtual bool UsesMask => false;
 
+    /// <summary>Floats per example that training forward saves for backward (batch statistics), or 0. Only the first
+    /// floats of the <c>batch ×</c> slice may be used when the state does not scale with the batch.</summary>
+    public virtual int SavedFloatsPerExample => 0;
+
+    /// <summary>Non-trainable state kept across calls (running statistics), outside the parameters.</summary>
+    public virtual IReadOnlyList<BufferSpec> Buffers => System.Array.Empty<BufferSpec>();
+
+    /// <summary>The forward pass depends on the training flag.</summary>
+    public virtual bool UsesTrainingFlag => UsesMask;
+
     /// <summary>The kernels need the convolution workspace.</summary>
     public virtual bool UsesWorkspace => false;
 

@@ -12,8 +12,11 @@ public sealed class OpEmitContext
     /// <summary>Creates a context for one op.</summary>
     public OpEmitContext(
         string input, string output, string? outputGradient, string? inputGradient, string? mask,
-        bool outputAliasesInput, IReadOnlyList<ParameterSpec> parameters)
+        bool outputAliasesInput, IReadOnlyList<ParameterSpec> parameters,
+        string? saved = null, IReadOnlyList<BufferSpec>? buffers = null)
     {
+        Saved = saved;
+        Buffers = buffers ?? System.Array.Empty<BufferSpec>();
         Input = input;
         Output = output;
         OutputGradient = outputGradient;
@@ -49,6 +52,15 @@ public sealed class OpEmitContext
 
     /// <summary>Span local of the dropout mask.</summary>
     public string? Mask { get; }
+
+    /// <summary>Span local of the state training forward saves for backward (batch statistics), or null.</summary>
+    public string? Saved { get; }
+
+    /// <summary>The op's buffers (running statistics) with their offsets.</summary>
+    public IReadOnlyList<BufferSpec> Buffers { get; }
+
+    /// <summary>The property viewing buffer <paramref name="suffix"/>.</summary>
+    public string Buffer(string suffix) => Buffers.First(b => b.Suffix == suffix).PropertyName;
 
     /// <summary>Whether the planner put the output on top of the input (in place).</summary>
     public bool OutputAliasesInput { get; }

@@ -35,6 +35,10 @@ public static class NetworkParser
         ["Dsl.SigmoidAttribute"] = LayerKind.Sigmoid,
         ["Dsl.TanhAttribute"] = LayerKind.Tanh,
         ["Dsl.DropoutAttribute"] = LayerKind.Dropout,
+        ["Dsl.BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["Dsl.LayerNormAttribute"] = LayerKind.LayerNorm,
+        ["Dsl.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
+        ["Dsl.AdaptiveAvgPoolAttribute"] = LayerKind.AdaptiveAvgPool,
     };
 
     /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>. Never throws: an unexpected
@@ -192,8 +196,13 @@ public static class NetworkParser
                 positional.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter)
                 ?? (i < positional.Count && positional[i].NameColon is null ? positional[i] : null);
             LocationInfo? argumentLocation = argumentSyntax is not null ? LocationInfo.From(argumentSyntax) : location;
-            // A square window sets both extents; both point at the one argument.
-            IEnumerable<string> properties = parameter == "kernel" ? new[] { "KernelHeight", "KernelWidth" } : new[] { Pascal(parameter) };
+            // A square window (or adaptive output) sets both extents; both point at the one argument.
+            IEnumerable<string> properties = parameter switch
+            {
+                "kernel" => new[] { "KernelHeight", "KernelWidth" },
+                "size" => new[] { "OutputHeight", "OutputWidth" },
+                _ => new[] { Pascal(parameter) },
+            };
             foreach (string property in properties)
                 if (ToArgument(property, attribute.ConstructorArguments[i], argumentLocation) is { } argument)
                     arguments.Add(argument);

@@ -12,6 +12,8 @@ public enum ValueRole
     Gradient,
     /// <summary>Dropout mask of op <c>Index</c>.</summary>
     Mask,
+    /// <summary>What training forward of op <c>Index</c> saves for its backward (batch statistics).</summary>
+    Saved,
 }
 
 /// <summary>
@@ -42,6 +44,15 @@ public sealed record Plan(
 
     /// <summary>Dropout mask of op <paramref name="index"/>, or null.</summary>
     public PlannedValue? Mask(int index) => Find(ValueRole.Mask, index);
+
+    /// <summary>Saved training state of op <paramref name="index"/>, or null.</summary>
+    public PlannedValue? Saved(int index) => Find(ValueRole.Saved, index);
+
+    /// <summary>Non-trainable buffers (running statistics) with their offsets in the buffer array.</summary>
+    public EquatableArray<BufferSpec> Buffers { get; init; } = EquatableArray<BufferSpec>.Empty;
+
+    /// <summary>Floats in the buffer array.</summary>
+    public int BufferCount { get; init; }
 
     private PlannedValue? Find(ValueRole role, int index)
     {

@@ -79,6 +79,15 @@ public static class Planner
             values.Add(new ValueDraft(ValueRole.Mask, i, OpAt(i).Name + "Mask", OpAt(i).Output.Size, groups.New()) { Start = i, End = end });
         }
 
+        // Saved training state (batch statistics): written by training forward, read by backward.
+        for (int i = 1; i <= n; i++)
+        {
+            if (OpAt(i).SavedFloatsPerExample == 0)
+                continue;
+            int end = HasBackward(i) ? Backward(i) : i;
+            values.Add(new ValueDraft(ValueRole.Saved, i, OpAt(i).Name + "Saved", OpAt(i).SavedFloatsPerExample, groups.New()) { Start = i, End = end });
+        }
+
         // Gradients: the loss writes the last one; each backward step writes its input's.
         if (n > 0)
         {
@@ -134,7 +143,12 @@ public static class Planner
             .Select(v => new PlannedValue(v.Role, v.Index, v.Name, v.Size,
                 groups.IsExternal(v.Group) ? 0 : offsets[v.Group], groups.IsExternal(v.Group), v.SharesWith))
             .ToEquatableArray();
-        return new Plan(planned, parameters, parameterCount, floatsPerExample, withoutReuse, firstBackward);
+        EquatableArray<BufferSpec> buffers = LayOutBuffers(ops, out int bufferCount);
+        return new Plan(planned, parameters, parameterCount, floatsPerExample, withoutReuse, firstBackward)
+        {
+            Buffers = buffers,
+            BufferCount = bufferCount,
+        };
     }
 
     private static EquatableArray<ParameterSpec> LayOutParameters(IReadOnlyList<Op> ops, out int count)
@@ -147,6 +161,22 @@ public static class Planner
             {
                 laidOut.Add(parameter with { Offset = offset });
                 offset += parameter.Length;
+            }
+        }
+        count = offset;
+        return laidOut.ToEquatableArray();
+    }
+
+    private static EquatableArray<BufferSpec> LayOutBuffers(IReadOnlyList<Op> ops, out int count)
+    {
+        var laidOut = new List<BufferSpec>();
+        int offset = 0;
+        foreach (Op op in ops)
+        {
+            foreach (BufferSpec buffer in op.Buffers)
+            {
+                laidOut.Add(buffer with { Offset = offset });
+                offset += buffer.Length;
             }
         }
         count = offset;
