@@ -51,12 +51,13 @@ public static class SummaryEmitter
         return text.ToString();
     }
 
+    // Binary units, spelt as such: 241.04 KiB is 241.04 × 1024 bytes.
     private static string Bytes(long bytes)
     {
         if (bytes < 1024)
             return bytes.ToString(CultureInfo.InvariantCulture) + " B";
         if (bytes < 1024 * 1024)
-            return (bytes / 1024.0).ToString("0.00", CultureInfo.InvariantCulture) + " KB";
-        return (bytes / (1024.0 * 1024.0)).ToString("0.00", CultureInfo.InvariantCulture) + " MB";
+            return (bytes / 1024.0).ToString("0.00", CultureInfo.InvariantCulture) + " KiB";
+        return (bytes / (1024.0 * 1024.0)).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
     }
 }

@@ -76,9 +76,9 @@ namespace Dsl.Models
             "relu4 (ReLU)         (84)                 0        84\n" +
             "fc3 (Dense)          (10)               850       840\n" +
             "=====================================================\n" +
-            "Total params: 61,706 (241.04 KB)\n" +
+            "Total params: 61,706 (241.04 KiB)\n" +
             "Forward FLOPs per example: 429,332 (multiply-adds in Conv and Dense, element operations in the other layers)\n" +
-            "Planned arena per example: 11,760 floats (45.94 KB), 16,188 without buffer reuse, plus convolution workspace\n";
+            "Planned arena per example: 11,760 floats (45.94 KiB), 16,188 without buffer reuse, plus convolution workspace\n";
 
         /// <summary>Shape of one input example, without the batch: (1, 28, 28).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 1, 28, 28 };

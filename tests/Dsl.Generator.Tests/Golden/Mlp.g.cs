@@ -53,9 +53,9 @@ namespace Dsl.Models
             "relu1 (ReLU)    (256)                0       256\n" +
             "fc2 (Dense)     (10)             2,570     2,560\n" +
             "================================================\n" +
-            "Total params: 203,530 (795.04 KB)\n" +
+            "Total params: 203,530 (795.04 KiB)\n" +
             "Forward FLOPs per example: 203,520 (multiply-adds in Conv and Dense, element operations in the other layers)\n" +
-            "Planned arena per example: 522 floats (2.04 KB), 532 without buffer reuse\n";
+            "Planned arena per example: 522 floats (2.04 KiB), 532 without buffer reuse\n";
 
         /// <summary>Shape of one input example, without the batch: (784).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 784 };

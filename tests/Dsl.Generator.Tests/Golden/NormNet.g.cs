@@ -94,9 +94,9 @@ namespace Dsl.Models
             "dropout1 (Dropout)        (32)                 0        0\n" +
             "fc2 (Dense)               (10)               330      320\n" +
             "=========================================================\n" +
-            "Total params: 2,850 (11.13 KB)\n" +
+            "Total params: 2,850 (11.13 KiB)\n" +
             "Forward FLOPs per example: 56,576 (multiply-adds in Conv and Dense, element operations in the other layers)\n" +
-            "Planned arena per example: 3,760 floats (14.69 KB), 5,062 without buffer reuse, plus convolution workspace\n";
+            "Planned arena per example: 3,760 floats (14.69 KiB), 5,062 without buffer reuse, plus convolution workspace\n";
 
         /// <summary>Shape of one input example, without the batch: (3, 12, 12).</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 3, 12, 12 };
