@@ -166,7 +166,8 @@ public class NetworkBehaviourTests
             var net = new LeNetModern(seed: 3);
             var sgd = new Sgd(0.05f, momentum: 0.9f, weightDecay: 1e-4f);
             var (x, y) = Data(64, seed: 6);
-            for (int s = 0; s < 3; s++) net.TrainStep(x, y, sgd);
+            // Enough warm-up calls for tiered compilation to have promoted the kernels (30 calls) before measuring.
+            for (int s = 0; s < 40; s++) net.TrainStep(x, y, sgd);
             net.Forward(x);
 
             // The calling thread's counter: the process-wide one also counts the test runner's own threads. The
