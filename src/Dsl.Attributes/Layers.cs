@@ -49,6 +49,10 @@ public sealed class ConvAttribute : LayerAttribute
     public int PaddingWidth { get; set; } = -1;
     /// <summary>Whether the layer has a bias vector (default true).</summary>
     public bool Bias { get; set; } = true;
+    /// <summary>Channel groups (default 1): input and output channels are split into this many groups and each output
+    /// group sees only its input group, as PyTorch's <c>groups</c>; weight shape <c>[out, in/groups, kh, kw]</c>.
+    /// Must divide both channel counts. Equal to the input channels, it is a depthwise convolution.</summary>
+    public int Groups { get; set; } = 1;
 }
 
 /// <summary>Common shape of the pooling attributes.</summary>

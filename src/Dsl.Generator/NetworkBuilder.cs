@@ -72,23 +72,23 @@ public static class NetworkBuilder
         if (spec.Layers.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, spec.NetworkLocation, spec.DisplayName));
 
-        List<LoweredLayer> layers = Lowerer.Lower(spec, diagnostics, out bool complete);
         cancellationToken.ThrowIfCancellationRequested();
-
-        List<Op>? ops = null;
-        if (input is not null)
+        var graph = new GraphBuilder(input, diagnostics);
+        int output = BlockExpander.Expand(spec.Layers, graph);
+        IReadOnlyList<Op> ops = graph.Ops;
+        if (!graph.Failed && output == 0 && spec.Layers.Count > 0)
         {
-            // With a layer missing, shapes can only be followed up to it.
-            IReadOnlyList<LoweredLayer> known = complete ? layers : layers.TakeWhile((l, i) => l.Source.Number == i + 1).ToList();
-            ops = ShapeInference.Infer(input, known, diagnostics);
-            if (ops is not null && complete && ops.Count > 0 && !ops[ops.Count - 1].Output.IsFlat)
-            {
-                LayerSpec last = spec.Layers[spec.Layers.Count - 1];
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotFlatId, last.Location, spec.DisplayName, ops[ops.Count - 1].Output.ToString()));
-            }
+            LayerSpec last = spec.Layers[spec.Layers.Count - 1];
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBlockId, last.Location, last.Display, last.Number,
+                "the network's blocks pass the input through unchanged; a network needs at least one layer that computes something"));
+        }
+        if (!graph.Failed && output > 0 && !graph.ShapeOf(output).IsFlat)
+        {
+            LayerSpec last = spec.Layers[spec.Layers.Count - 1];
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotFlatId, last.Location, spec.DisplayName, graph.ShapeOf(output).ToString()));
         }
 
-        if (diagnostics.Count > 0 || ops is null || !complete || input is null)
+        if (diagnostics.Count > 0 || graph.Failed || input is null || output <= 0)
             return new BuildResult(null, diagnostics.ToEquatableArray());
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -312,22 +312,38 @@ public sealed class PipelineTests
             {
                 var op = ops[k - 1];
                 string step = $"forward {op.Name}";
-                var input = plan.Activation(k - 1);
+                var inputs = op.Inputs.Select(v => plan.Activation(v)).ToList();
                 var output = plan.Activation(k);
-                Read(input, step);
+                foreach (var input in inputs)
+                {
+                    Read(input, step);
+                }
                 if (op.IsView)
                 {
-                    Alias(output, input, step);
+                    Alias(output, inputs[0], step);
                     continue;
                 }
-                if (!op.CanRunInPlace)
+                foreach (var input in inputs)
                 {
-                    NoOverlap(output, input, step);
+                    if (op.CanRunInPlace)
+                    {
+                        // Element-wise kernels may write where they read, but only element for element.
+                        Aligned(output, input, step);
+                    }
+                    else
+                    {
+                        NoOverlap(output, input, step);
+                    }
                 }
                 if (op.UsesMask && plan.Mask(k) is { } mask)
                 {
                     NoOverlap(mask, output, step);
                     Write(mask, step);
+                }
+                if (plan.Saved(k) is { } saved)
+                {
+                    NoOverlap(saved, output, step);
+                    Write(saved, step);
                 }
                 Write(output, step);
             }
@@ -343,16 +359,20 @@ public sealed class PipelineTests
             NoOverlap(lossGradient, logits, "loss");
             Write(lossGradient, "loss");
 
-            for (int j = n; j >= plan.FirstBackwardOp; j--)
+            for (int j = n; j >= 1; j--)
             {
+                if (!plan.Backward(j))
+                {
+                    continue;
+                }
                 var op = ops[j - 1];
                 string step = $"backward {op.Name}";
-                var outputGradient = plan.Gradient(j);
-                var inputGradient = plan.Gradient(j - 1);
+                var outputGradient = plan.Gradient(j)!;
+                var inputs = op.Inputs.Select(v => plan.Activation(v)).ToList();
                 Read(outputGradient, step);
                 if (op.BackwardReadsInput)
                 {
-                    Read(plan.Activation(j - 1), step);
+                    inputs.ForEach(input => Read(input, step));
                 }
                 if (op.BackwardReadsOutput)
                 {
@@ -362,30 +382,68 @@ public sealed class PipelineTests
                 {
                     Read(plan.Mask(j), step);
                 }
-                if (inputGradient is null)
+                if (plan.Saved(j) is { } saved)
                 {
-                    continue;
+                    Read(saved, step);
                 }
-                if (op.IsView)
+                for (int slot = 0; slot < op.Inputs.Count; slot++)
                 {
-                    Alias(inputGradient, outputGradient!, step);
-                    continue;
+                    var route = plan.Route(j, slot);
+                    if (route.Mode == GradientMode.None)
+                    {
+                        continue;
+                    }
+                    var target = route.Target is null ? null : plan.Named(route.Target);
+                    if (op.PassesGradientThrough)
+                    {
+                        switch (route.Mode)
+                        {
+                            case GradientMode.Shared:
+                                Alias(target!, outputGradient, step);
+                                break;
+                            case GradientMode.Write:
+                                NoOverlap(target, outputGradient, step);
+                                Write(target!, step);
+                                break;
+                            case GradientMode.Accumulate:
+                                Read(target, step);
+                                NoOverlap(target, outputGradient, step);
+                                Write(target!, step);
+                                break;
+                        }
+                        continue;
+                    }
+                    if (route.Mode == GradientMode.Accumulate && route.Scratch is null)
+                    {
+                        // The kernel adds its part straight into the gradient another reader wrote.
+                        Read(target, step);
+                        NoOverlap(target, outputGradient, step);
+                        Write(target!, step);
+                        continue;
+                    }
+                    var written = route.Scratch is not null ? plan.Named(route.Scratch) : target!;
+                    if (!op.CanBackpropagateInPlace)
+                    {
+                        NoOverlap(written, outputGradient, step);
+                        // Backward kernels read their saved activations while writing the input gradient.
+                        if (op.BackwardReadsInput) inputs.ForEach(input => NoOverlap(written, input, step));
+                        if (op.BackwardReadsOutput) NoOverlap(written, plan.Activation(j), step);
+                    }
+                    else
+                    {
+                        Aligned(written, outputGradient, step);
+                        if (op.BackwardReadsInput) inputs.ForEach(input => Aligned(written, input, step));
+                        if (op.BackwardReadsOutput) Aligned(written, plan.Activation(j), step);
+                    }
+                    Write(written, step);
+                    if (route.Mode == GradientMode.Accumulate)
+                    {
+                        Read(written, step + " (accumulate)");
+                        Read(target, step + " (accumulate)");
+                        NoOverlap(target, written, step + " (accumulate)");
+                        Write(target!, step + " (accumulate)");
+                    }
                 }
-                if (!op.CanBackpropagateInPlace)
-                {
-                    NoOverlap(inputGradient, outputGradient, step);
-                    // Backward kernels read their saved activations while writing the input gradient.
-                    if (op.BackwardReadsInput) NoOverlap(inputGradient, plan.Activation(j - 1), step);
-                    if (op.BackwardReadsOutput) NoOverlap(inputGradient, plan.Activation(j), step);
-                }
-                else
-                {
-                    // Element-wise kernels may write where they read, but only element for element.
-                    Aligned(inputGradient, outputGradient, step);
-                    if (op.BackwardReadsInput) Aligned(inputGradient, plan.Activation(j - 1), step);
-                    if (op.BackwardReadsOutput) Aligned(inputGradient, plan.Activation(j), step);
-                }
-                Write(inputGradient, step);
             }
             return failures;
         }

@@ -32,6 +32,14 @@ public static class DiagnosticDescriptors
     public const string OutputNotFlatId = "DSL009";
     /// <summary>Unknown layer attribute.</summary>
     public const string UnknownLayerId = "DSL010";
+    /// <summary>Branches added element-wise have different shapes.</summary>
+    public const string AddShapeMismatchId = "DSL011";
+    /// <summary>Branches concatenated along channels have different heights or widths.</summary>
+    public const string ConcatShapeMismatchId = "DSL012";
+    /// <summary>A group count does not divide the channels.</summary>
+    public const string GroupsId = "DSL013";
+    /// <summary>A block cannot be expanded: not a [Block], recursive, or a placeholder without a value.</summary>
+    public const string InvalidBlockId = "DSL014";
     /// <summary>Internal generator error.</summary>
     public const string InternalErrorId = "DSL999";
 
@@ -92,7 +100,31 @@ public static class DiagnosticDescriptors
     /// <summary>DSL010</summary>
     public static readonly DiagnosticDescriptor UnknownLayer = Create(UnknownLayerId,
         "Unknown layer attribute",
-        "[{0}] (layer {1}) derives from Dsl.LayerAttribute but the generator has no rule for it; use one of Dense, Conv, MaxPool, AvgPool, Flatten, ReLU, PReLU, Sigmoid, Tanh, Dropout",
+        "[{0}] (layer {1}) derives from Dsl.LayerAttribute but the generator has no rule for it; use one of the layers in the Dsl namespace (Dense, Conv, MaxPool, BatchNorm, Residual, Stage…)",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL011</summary>
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Create(AddShapeMismatchId,
+        "Added branches have different shapes",
+        "{0} (layer {1}) adds branches of different shapes: {2}; {3}",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL012</summary>
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Create(ConcatShapeMismatchId,
+        "Concatenated branches have different spatial sizes",
+        "{0} (layer {1}) concatenates branches along channels, which needs equal height and width, but they produce {2}; give the branches the same stride and padding",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL013</summary>
+    public static readonly DiagnosticDescriptor Groups = Create(GroupsId,
+        "Groups do not divide the channels",
+        "{0} (layer {1}): {2}",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL014</summary>
+    public static readonly DiagnosticDescriptor InvalidBlock = Create(InvalidBlockId,
+        "Invalid block",
+        "{0} (layer {1}): {2}",
         DiagnosticSeverity.Error);
 
     /// <summary>DSL999</summary>
@@ -113,6 +145,10 @@ public static class DiagnosticDescriptors
         [NoLayersId] = NoLayers,
         [OutputNotFlatId] = OutputNotFlat,
         [UnknownLayerId] = UnknownLayer,
+        [AddShapeMismatchId] = AddShapeMismatch,
+        [ConcatShapeMismatchId] = ConcatShapeMismatch,
+        [GroupsId] = Groups,
+        [InvalidBlockId] = InvalidBlock,
         [InternalErrorId] = InternalError,
     };
 
@@ -120,7 +156,8 @@ public static class DiagnosticDescriptors
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
     {
         NotPartial, InvalidInputShape, SpatialSize, InvalidHyperparameter, DenseNeedsFlat, LayerWithoutNetwork,
-        NeedsFeatureMap, NoLayers, OutputNotFlat, UnknownLayer, InternalError,
+        NeedsFeatureMap, NoLayers, OutputNotFlat, UnknownLayer, AddShapeMismatch, ConcatShapeMismatch, Groups, InvalidBlock,
+        InternalError,
     };
 
     /// <summary>The rule with id <paramref name="id"/>.</summary>

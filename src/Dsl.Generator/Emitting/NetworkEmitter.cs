@@ -343,7 +343,7 @@ public static class NetworkEmitter
                 _w.Line($"{ReadOnlySpan} logits = {Slice(logits)};");
                 _w.Line($"{Span} logitsGradient = {Slice(dLogits)};");
                 _w.Line("float loss = global::Dsl.Runtime.SoftmaxCrossEntropy.ForwardBackward(logits, labels, logitsGradient, batch, OutputFloats);");
-                if (_plan.FirstBackwardOp <= N)
+                if (_plan.AnyBackward)
                     _w.Line("RunBackward(input, batch);");
                 _w.Line("return loss;");
             }
@@ -357,8 +357,11 @@ public static class NetworkEmitter
             for (int i = 1; i <= N; i++)
             {
                 Op op = _ops[i - 1];
-                body.Line($"// {op.Name}: {op.Display}, {op.Input} → {op.Output}{ForwardNote(op, i)}");
-                OpEmitContext context = Context(i, used, backward: false);
+                string from = op.Inputs.Count > 1 ? string.Join(" + ", op.InputShapes.Select(s => s.ToString())) : op.Input.ToString();
+                body.Line($"// {op.Name}: {op.Display}, {from} → {op.Output}{ForwardNote(op, i)}");
+                if (op.IsView)
+                    continue;
+                OpEmitContext context = ForwardContext(i, used);
                 op.EmitForward(body, context);
             }
             bool anyDropout = _ops.Any(op => op.UsesMask);
@@ -386,30 +389,75 @@ public static class NetworkEmitter
 
         private void WriteRunBackward()
         {
-            if (_plan.FirstBackwardOp > N)
+            if (!_plan.AnyBackward)
                 return;
             var body = new SourceWriter();
             var used = new List<PlannedValue>();
-            for (int j = N; j >= _plan.FirstBackwardOp; j--)
+            for (int j = N; j >= 1; j--)
             {
+                if (!_plan.Backward(j))
+                    continue;
                 Op op = _ops[j - 1];
-                OpEmitContext context = Context(j, used, backward: true);
-                if (op.IsView)
+                PlannedValue dy = _plan.Gradient(j)!;
+                if (op.PassesGradientThrough)
                 {
-                    body.Line($"// {op.Name}: the gradient passes through unchanged ({context.InputGradient} is {context.OutputGradient} reshaped).");
+                    WritePassThrough(body, op, j, dy, used);
                     continue;
                 }
-                string note = context.InputGradient is null ? "; nothing upstream needs the input gradient" : "";
+                OpEmitContext context = BackwardContext(j, used);
+                string note = context.InputGradients.All(g => g is null) ? "; nothing upstream needs the input gradient" : "";
                 body.Line($"// {op.Name}: {op.Display}{note}");
                 op.EmitBackward(body, context);
+                for (int slot = 0; slot < op.Inputs.Count; slot++)
+                {
+                    GradientRoute route = _plan.Route(j, slot);
+                    if (route.Mode == GradientMode.Accumulate && route.Scratch is not null)
+                        body.Line($"global::Dsl.Runtime.Merge.Accumulate({route.Scratch}, {route.Target});");
+                }
             }
-            _w.Line("// Parameter gradients are overwritten, not accumulated, by the backward kernels.");
+            _w.Line("// Parameter gradients are overwritten, not accumulated, by the backward kernels. A value read by several");
+            _w.Line("// layers gets the sum of their gradients: the first to run backward writes it, the others add into it.");
             using (_w.Block($"private void RunBackward({ReadOnlySpan} input, int batch)"))
             {
                 WriteLocals(used);
                 _w.Append(body);
             }
             _w.Line();
+        }
+
+        /// <summary>Views and sums hand the output gradient to each input: shared memory, a copy, or an accumulation.</summary>
+        private void WritePassThrough(SourceWriter body, Op op, int j, PlannedValue dy, List<PlannedValue> used)
+        {
+            var lines = new List<string>();
+            for (int slot = 0; slot < op.Inputs.Count; slot++)
+            {
+                GradientRoute route = _plan.Route(j, slot);
+                if (route.Target is null || route.Mode == GradientMode.None)
+                    continue;
+                switch (route.Mode)
+                {
+                    case GradientMode.Shared:
+                        lines.Add($"// {route.Target} is {dy.Name}: the same memory.");
+                        break;
+                    case GradientMode.Write:
+                        Use(used, dy);
+                        Use(used, _plan.Named(route.Target));
+                        lines.Add($"{dy.Name}.CopyTo({route.Target});");
+                        break;
+                    case GradientMode.Accumulate:
+                        Use(used, dy);
+                        Use(used, _plan.Named(route.Target));
+                        lines.Add($"global::Dsl.Runtime.Merge.Accumulate({dy.Name}, {route.Target});");
+                        break;
+                }
+            }
+            if (lines.Count == 0)
+                return;
+            body.Line(op.IsView
+                ? $"// {op.Name}: the gradient passes through unchanged."
+                : $"// {op.Name}: {op.Display}; every input receives the output gradient.");
+            foreach (string line in lines)
+                body.Line(line);
         }
 
         private string ForwardNote(Op op, int i)
@@ -422,39 +470,69 @@ public static class NetworkEmitter
             return "";
         }
 
-        private OpEmitContext Context(int i, List<PlannedValue> used, bool backward)
+        private OpEmitContext ForwardContext(int i, List<PlannedValue> used)
         {
             Op op = _ops[i - 1];
-            PlannedValue input = _plan.Activation(i - 1);
+            var inputs = op.Inputs.Select(v => _plan.Activation(v)).ToList();
             PlannedValue output = _plan.Activation(i);
             PlannedValue? mask = _plan.Mask(i);
             PlannedValue? saved = _plan.Saved(i);
-            PlannedValue? dy = backward ? _plan.Gradient(i) : null;
-            PlannedValue? dx = backward ? _plan.Gradient(i - 1) : null;
-            if (backward)
-            {
-                if (op.BackwardReadsInput) Use(used, input);
-                if (op.BackwardReadsOutput) Use(used, output);
-                if (!op.IsView)
-                {
-                    if (dy is not null) Use(used, dy);
-                    if (dx is not null) Use(used, dx);
-                    if (mask is not null) Use(used, mask);
-                    if (saved is not null) Use(used, saved);
-                }
-            }
-            else if (!op.IsView)
-            {
+            foreach (PlannedValue input in inputs)
                 Use(used, input);
-                Use(used, output);
-                if (mask is not null) Use(used, mask);
-                if (saved is not null) Use(used, saved);
-            }
-            var parameters = _plan.Parameters.Where(p => p.OpName == op.Name).ToList();
-            var buffers = _plan.Buffers.Where(b => b.OpName == op.Name).ToList();
-            return new OpEmitContext(input.Name, output.Name, dy?.Name, dx?.Name, mask?.Name, output.SharesWith is not null, parameters,
-                saved?.Name, buffers);
+            Use(used, output);
+            if (mask is not null) Use(used, mask);
+            if (saved is not null) Use(used, saved);
+            return new OpEmitContext(inputs[0].Name, output.Name, null, null, mask?.Name, output.SharesWith is not null,
+                ParametersOf(op), saved?.Name, BuffersOf(op))
+            {
+                Inputs = inputs.Select(v => v.Name).ToList(),
+                InputGradients = inputs.Select(_ => (string?)null).ToList(),
+                InputGradientModes = inputs.Select(_ => GradientMode.None).ToList(),
+            };
         }
+
+        private OpEmitContext BackwardContext(int j, List<PlannedValue> used)
+        {
+            Op op = _ops[j - 1];
+            var inputs = op.Inputs.Select(v => _plan.Activation(v)).ToList();
+            PlannedValue output = _plan.Activation(j);
+            PlannedValue? mask = _plan.Mask(j);
+            PlannedValue? saved = _plan.Saved(j);
+            PlannedValue dy = _plan.Gradient(j)!;
+            if (op.BackwardReadsInput)
+                foreach (PlannedValue input in inputs)
+                    Use(used, input);
+            if (op.BackwardReadsOutput) Use(used, output);
+            Use(used, dy);
+            if (mask is not null) Use(used, mask);
+            if (saved is not null) Use(used, saved);
+            var gradients = new List<string?>();
+            var modes = new List<GradientMode>();
+            for (int slot = 0; slot < op.Inputs.Count; slot++)
+            {
+                GradientRoute route = _plan.Route(j, slot);
+                // A kernel that cannot add writes its contribution to scratch, which the emitter then adds to the target.
+                string? name = route.Scratch ?? (route.Mode == GradientMode.None ? null : route.Target);
+                GradientMode mode = route.Scratch is not null ? GradientMode.Write : route.Mode;
+                if (name is not null)
+                    Use(used, _plan.Named(name));
+                if (route.Mode == GradientMode.Accumulate && route.Target is not null)
+                    Use(used, _plan.Named(route.Target));
+                gradients.Add(name);
+                modes.Add(mode);
+            }
+            return new OpEmitContext(inputs[0].Name, output.Name, dy.Name, gradients[0], mask?.Name, output.SharesWith is not null,
+                ParametersOf(op), saved?.Name, BuffersOf(op))
+            {
+                Inputs = inputs.Select(v => v.Name).ToList(),
+                InputGradients = gradients,
+                InputGradientModes = modes,
+            };
+        }
+
+        private List<ParameterSpec> ParametersOf(Op op) => _plan.Parameters.Where(p => p.OpName == op.Name).ToList();
+
+        private List<BufferSpec> BuffersOf(Op op) => _plan.Buffers.Where(b => b.OpName == op.Name).ToList();
 
         private static void Use(List<PlannedValue> used, PlannedValue value)
         {
@@ -464,18 +542,21 @@ public static class NetworkEmitter
 
         private void WriteLocals(List<PlannedValue> used)
         {
-            // Gradients in backward order, so that a gradient written in place is declared after the one it overwrites.
+            // Every span is a slice at its planned offset, so values planned to share memory share it by construction.
+            foreach (PlannedValue value in used.Where(v => v.IsExternal && v.Name != "input").OrderBy(v => v.Index))
+                _w.Line($"{ReadOnlySpan} {value.Name} = input; // a view of the input");
             var arena = used.Where(v => !v.IsExternal)
                 .OrderBy(v => v.Role)
                 .ThenBy(v => v.Role == ValueRole.Gradient ? -v.Index : v.Index)
+                .ThenBy(v => v.Slot)
                 .ToList();
-            foreach (PlannedValue value in used.Where(v => v.IsExternal && v.Name != "input").OrderBy(v => v.Index))
-                _w.Line($"{ReadOnlySpan} {value.Name} = input; // a view of the input");
             var declared = new HashSet<string>();
             foreach (PlannedValue value in arena)
             {
                 if (value.SharesWith is not null && declared.Contains(value.SharesWith))
                     _w.Line($"{Span} {value.Name} = {value.SharesWith}; // same memory");
+                else if (value.SharesWith is not null)
+                    _w.Line($"{Span} {value.Name} = {Slice(value)}; // same memory as {value.SharesWith}");
                 else
                     _w.Line($"{Span} {value.Name} = {Slice(value)};");
                 declared.Add(value.Name);

@@ -5,46 +5,11 @@ using Dsl.Generator.Ops;
 
 namespace Dsl.Generator.Lowering;
 
-/// <summary>A lowered layer: the op, and the attribute it came from (for diagnostic locations only).</summary>
-public sealed record LoweredLayer(Op Op, LayerSpec Source);
-
-/// <summary>
-/// Turns layer attributes into ops, validating hyperparameters (DSL004) and naming each op as PyTorch would:
-/// numbered per kind in declaration order (<c>conv1</c>, <c>conv2</c>, <c>fc1</c>, <c>prelu1</c>).
-/// </summary>
+/// <summary>Turns one primitive layer attribute into its op, validating its hyperparameters (DSL004).</summary>
 public static class Lowerer
 {
-    /// <summary>
-    /// Lowers every layer. A layer that fails validation is left out and reported, and lowering goes on so that
-    /// every bad argument is reported at once; <paramref name="complete"/> tells whether all layers lowered.
-    /// </summary>
-    public static List<LoweredLayer> Lower(NetworkSpec spec, List<DiagnosticInfo> diagnostics, out bool complete)
-    {
-        var layers = new List<LoweredLayer>(spec.Layers.Count);
-        var counters = new Dictionary<string, int>();
-        complete = true;
-        foreach (LayerSpec layer in spec.Layers)
-        {
-            Op? op = Create(layer, diagnostics);
-            if (op is null)
-            {
-                complete = false;
-                continue;
-            }
-            counters.TryGetValue(op.NamePrefix, out int count);
-            counters[op.NamePrefix] = ++count;
-            op = op with
-            {
-                Name = op.NamePrefix + count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Number = layer.Number,
-                Display = layer.Display,
-            };
-            layers.Add(new LoweredLayer(op, layer));
-        }
-        return layers;
-    }
-
-    private static Op? Create(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    /// <summary>The op for <paramref name="layer"/>, or null after reporting why it is invalid. Block kinds are not primitive.</summary>
+    public static Op? Create(LayerSpec layer, List<DiagnosticInfo> diagnostics)
     {
         switch (layer.Kind)
         {

@@ -36,6 +36,24 @@ public enum LayerKind
     GlobalAvgPool,
     /// <summary><c>[AdaptiveAvgPool]</c></summary>
     AdaptiveAvgPool,
+    /// <summary><c>[Use(typeof(Block))]</c>: a user block expanded in place.</summary>
+    Use,
+    /// <summary><c>[Parallel(Merge.Add or Merge.Concat, typeof(A), typeof(B)…)]</c></summary>
+    Parallel,
+    /// <summary><c>[Residual(typeof(Body))]</c></summary>
+    Residual,
+    /// <summary><c>[Stage(depth, width)]</c>: AnyNet/RegNet stage.</summary>
+    Stage,
+    /// <summary><c>[VggBlock(convs, channels)]</c></summary>
+    VggBlock,
+    /// <summary><c>[NiNBlock(channels, kernel)]</c></summary>
+    NiNBlock,
+    /// <summary><c>[Inception(c1, c2Reduce, c2, c3Reduce, c3, c4)]</c></summary>
+    Inception,
+    /// <summary><c>[DenseBlock(convs, growth)]</c></summary>
+    DenseBlock,
+    /// <summary><c>[Transition(channels)]</c></summary>
+    Transition,
 }
 
 /// <summary>How an attribute argument was written.</summary>
@@ -102,4 +120,16 @@ public sealed record LayerSpec(
 
     /// <summary>Where to point a diagnostic about argument <paramref name="name"/>: the argument, else the attribute.</summary>
     public LocationInfo? LocationOf(string name) => Find(name)?.Location ?? Location;
+
+    /// <summary>The block classes the attribute names with <c>typeof</c>, in argument order (a body, branches, a stage's block).</summary>
+    public EquatableArray<BlockSpec> Blocks { get; init; } = EquatableArray<BlockSpec>.Empty;
 }
+
+/// <summary>
+/// A class named by <c>typeof</c> in a block attribute, read as values: its layer attributes when it is a <c>[Block]</c>,
+/// or <see cref="Error"/> saying why it cannot be used (not a block, uses itself).
+/// </summary>
+/// <param name="Name">The class name as written in messages.</param>
+/// <param name="Layers">Its layer attributes in source order.</param>
+/// <param name="Error">Why the class cannot be expanded, or null.</param>
+public sealed record BlockSpec(string Name, EquatableArray<LayerSpec> Layers, string? Error = null);

@@ -16,7 +16,7 @@ public sealed record BufferSpec(string OpName, string Suffix, EquatableArray<int
     public int Length => Shape.Aggregate(1, (product, d) => product * d);
 
     /// <summary>The generated property that views the tensor, e.g. <c>Bn1RunningMean</c>.</summary>
-    public string PropertyName => Pascal(OpName) + string.Concat(Suffix.Split('_').Select(Pascal));
+    public string PropertyName => ParameterSpec.PropertyPrefix(OpName) + string.Concat(Suffix.Split('_').Select(Pascal));
 
     private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

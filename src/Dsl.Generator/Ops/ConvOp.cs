@@ -8,7 +8,7 @@ namespace Dsl.Generator.Ops;
 /// <summary>2-D convolution, <c>[Conv(channels, kernel)]</c>: weight <c>[out, in, kh, kw]</c>, optional bias.</summary>
 public sealed record ConvOp(
     int Channels, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth,
-    int PadHeight, int PadWidth, bool Bias) : Op
+    int PadHeight, int PadWidth, bool Bias, int Groups = 1) : Op
 {
     /// <summary>Reads and validates the attribute (overrides such as <c>StrideHeight</c> fall back as documented); null after reporting DSL004.</summary>
     public static ConvOp? From(LayerSpec layer, List<DiagnosticInfo> diagnostics)
@@ -31,6 +31,8 @@ public sealed record ConvOp(
         valid &= Check(padding >= 0, layer, "Padding", "zero or positive", padding, diagnostics);
         valid &= Check(paddingHeight >= -1, layer, "PaddingHeight", "zero or positive (or -1 for Padding)", paddingHeight, diagnostics);
         valid &= Check(paddingWidth >= -1, layer, "PaddingWidth", "zero or positive (or -1 for Padding)", paddingWidth, diagnostics);
+        int groups = layer.GetInt("Groups", 1);
+        valid &= Check(groups > 0, layer, "Groups", "positive", groups, diagnostics);
         if (!valid)
             return null;
 
@@ -39,11 +41,12 @@ public sealed record ConvOp(
             strideWidth == 0 ? stride : strideWidth,
             paddingHeight < 0 ? padding : paddingHeight,
             paddingWidth < 0 ? padding : paddingWidth,
-            layer.GetBool("Bias", true));
+            layer.GetBool("Bias", true),
+            groups);
     }
 
     /// <inheritdoc/>
-    public override string TypeName => "Conv";
+    public override string TypeName => Groups == 1 ? "Conv" : "Conv, groups " + Groups.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public override string NamePrefix => "conv";
@@ -53,6 +56,15 @@ public sealed record ConvOp(
     {
         if (!CheckFeatureMap(input, layer, diagnostics))
             return null;
+        if (input.Channels % Groups != 0 || Channels % Groups != 0)
+        {
+            string which = input.Channels % Groups != 0
+                ? $"its input has {input.Channels} channels"
+                : $"it has {Channels} output channels";
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.GroupsId, layer.LocationOf("Groups"), layer.Display, layer.Number,
+                $"Groups = {Groups} must divide both the input and output channels, but {which}; input {input}"));
+            return null;
+        }
         int height = WindowExtent(input.Height, KernelHeight, StrideHeight, PadHeight);
         int width = WindowExtent(input.Width, KernelWidth, StrideWidth, PadWidth);
         if (!CheckSpatial(input, height, width, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadHeight, PadWidth, layer, diagnostics))
@@ -60,7 +72,7 @@ public sealed record ConvOp(
         return Shape.Map(Channels, height, width);
     }
 
-    private int FanIn => Input.Channels * KernelHeight * KernelWidth;
+    private int FanIn => Input.Channels / Groups * KernelHeight * KernelWidth;
 
     private int FanOut => Channels * KernelHeight * KernelWidth;
 
@@ -69,7 +81,7 @@ public sealed record ConvOp(
     {
         get
         {
-            var weight = new ParameterSpec(Name, "weight", EquatableArray.Create(Channels, Input.Channels, KernelHeight, KernelWidth), FanIn, FanOut, ParameterInit.Weight);
+            var weight = new ParameterSpec(Name, "weight", EquatableArray.Create(Channels, Input.Channels / Groups, KernelHeight, KernelWidth), FanIn, FanOut, ParameterInit.Weight);
             return Bias
                 ? new[] { weight, new ParameterSpec(Name, "bias", EquatableArray.Create(Channels), FanIn, FanOut, ParameterInit.Zero) }
                 : new[] { weight };
@@ -77,7 +89,7 @@ public sealed record ConvOp(
     }
 
     /// <inheritdoc/>
-    public override long Flops => (long)Output.Size * Input.Channels * KernelHeight * KernelWidth;
+    public override long Flops => (long)Output.Size * (Input.Channels / Groups) * KernelHeight * KernelWidth;
 
     /// <inheritdoc/>
     public override bool BackwardReadsInput => true;
@@ -93,7 +105,7 @@ public sealed record ConvOp(
         => writer.Line($"private static readonly global::Dsl.Runtime.Conv2dGeometry {GeometryField} = new(" +
             $"InChannels: {L(Input.Channels)}, InHeight: {L(Input.Height)}, InWidth: {L(Input.Width)}, OutChannels: {L(Channels)}, " +
             $"KernelHeight: {L(KernelHeight)}, KernelWidth: {L(KernelWidth)}, StrideHeight: {L(StrideHeight)}, StrideWidth: {L(StrideWidth)}, " +
-            $"PadHeight: {L(PadHeight)}, PadWidth: {L(PadWidth)});");
+            $"PadHeight: {L(PadHeight)}, PadWidth: {L(PadWidth)}{(Groups == 1 ? "" : ", Groups: " + L(Groups))});");
 
     /// <inheritdoc/>
     public override void EmitForward(SourceWriter writer, OpEmitContext c)

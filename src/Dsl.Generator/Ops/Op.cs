@@ -23,8 +23,39 @@ public abstract record Op
     /// <summary>The attribute as written, normalised, e.g. <c>Conv(6, 5, Padding = 2)</c>.</summary>
     public string Display { get; init; } = "";
 
-    /// <summary>Input shape (set by shape inference).</summary>
+    /// <summary>Input shape (set by shape inference); the first input's for ops with several.</summary>
     public Shape Input { get; init; } = Shape.Flat(0);
+
+    /// <summary>The values the op reads, in slot order: 0 is the network input, k the output of the k-th op.</summary>
+    public EquatableArray<int> Inputs { get; init; } = EquatableArray<int>.Empty;
+
+    /// <summary>The shape of every input, in slot order (set by shape inference).</summary>
+    public EquatableArray<Shape> InputShapes { get; init; } = EquatableArray<Shape>.Empty;
+
+    /// <summary><see cref="Name"/> as a C# identifier fragment: a nested name such as <c>stage1.0.conv1</c> becomes <c>stage1_0_conv1</c>.</summary>
+    public string Identifier => Name.Replace('.', '_');
+
+    /// <summary>
+    /// The output shape for several inputs (merges override this); by default the single-input rule. Null after adding a
+    /// diagnostic on <paramref name="layer"/>.
+    /// </summary>
+    public virtual Shape? InferOutput(IReadOnlyList<Shape> inputs, LayerSpec layer, List<DiagnosticInfo> diagnostics)
+        => InferOutput(inputs[0], layer, diagnostics);
+
+    /// <summary>
+    /// Backward hands the output gradient itself to every input (views and sums): the planner lets one input's gradient
+    /// share it and the op emits copies or accumulations for the others, so the op's <see cref="EmitBackward"/> is not
+    /// called; see <see cref="OpEmitContext.InputGradientModes"/>.
+    /// </summary>
+    public virtual bool PassesGradientThrough => IsView;
+
+    /// <summary>The backward kernel can add into an input gradient instead of overwriting it (concatenation's split).</summary>
+    public virtual bool CanAccumulateInputGradient => false;
+
+    /// <summary>Input slots whose buffer the forward kernel may overwrite with the output (when <see cref="CanRunInPlace"/>).</summary>
+    public virtual IReadOnlyList<int> InPlaceSlots => s_firstSlot;
+
+    private static readonly int[] s_firstSlot = { 0 };
 
     /// <summary>Output shape (set by shape inference).</summary>
     public Shape Output { get; init; } = Shape.Flat(0);
@@ -91,7 +122,7 @@ public abstract record Op
     public abstract void EmitBackward(SourceWriter writer, OpEmitContext context);
 
     /// <summary>Name of the static geometry field of this op.</summary>
-    protected string GeometryField => "s_" + Name + "Geometry";
+    protected string GeometryField => "s_" + Identifier + "Geometry";
 
     /// <summary>Adds DSL004 on argument <paramref name="argument"/> unless <paramref name="valid"/>; the message calls the
     /// argument <paramref name="displayName"/> when given (a square <c>kernel</c> sets two properties).</summary>

@@ -3,6 +3,19 @@ using System.Linq;
 
 namespace Dsl.Generator.Ops;
 
+/// <summary>How backward delivers the gradient of one input slot.</summary>
+public enum GradientMode
+{
+    /// <summary>Nothing upstream needs it.</summary>
+    None,
+    /// <summary>Overwrite the input-gradient span.</summary>
+    Write,
+    /// <summary>Add into the input-gradient span: another reader of the input has already written it.</summary>
+    Accumulate,
+    /// <summary>The input gradient is the output gradient's memory (a view or a sum's first input): nothing to emit.</summary>
+    Shared,
+}
+
 /// <summary>
 /// The names an op's emitted calls use: span locals for its input, output and their gradients (chosen by the
 /// planner), the properties of its parameters and the batch variable.
@@ -24,7 +37,20 @@ public sealed class OpEmitContext
         Mask = mask;
         OutputAliasesInput = outputAliasesInput;
         Parameters = parameters;
+        Inputs = new[] { input };
+        InputGradients = new[] { inputGradient };
+        InputGradientModes = new[] { inputGradient is null ? GradientMode.None : GradientMode.Write };
     }
+
+    /// <summary>Span locals of every input, in slot order (ops with several inputs).</summary>
+    public IReadOnlyList<string> Inputs { get; init; }
+
+    /// <summary>Span locals of every input gradient, in slot order, or null where none is wanted.</summary>
+    public IReadOnlyList<string?> InputGradients { get; init; }
+
+    /// <summary>How each input gradient is delivered (ops with <see cref="Op.CanAccumulateInputGradient"/> or
+    /// <see cref="Op.PassesGradientThrough"/>; other ops always overwrite <see cref="InputGradient"/>).</summary>
+    public IReadOnlyList<GradientMode> InputGradientModes { get; init; }
 
     /// <summary>The batch-size variable.</summary>
     public string Batch => "batch";

@@ -1,3 +1,4 @@
+using System.Linq;
 using Dsl.Generator.Model;
 
 namespace Dsl.Generator.Ops;
@@ -55,10 +56,16 @@ public sealed record ParameterSpec(
     }
 
     /// <summary>The generated property that views the tensor, e.g. <c>Conv1Weight</c>.</summary>
-    public string PropertyName => Pascal(OpName) + Pascal(Suffix);
+    public string PropertyName => PropertyPrefix(OpName) + Pascal(Suffix);
 
     /// <summary>The generated property that views its gradient, e.g. <c>Conv1WeightGradient</c>.</summary>
     public string GradientPropertyName => PropertyName + "Gradient";
+
+    /// <summary>
+    /// An op name as the start of a property name: <c>conv1</c> → <c>Conv1</c>, a nested <c>stage1.0.conv1</c> →
+    /// <c>Stage1_0_Conv1</c> (the underscores keep <c>stage1.0</c> and <c>stage10</c> apart).
+    /// </summary>
+    public static string PropertyPrefix(string opName) => string.Join("_", opName.Split('.').Select(Pascal));
 
     private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

@@ -39,6 +39,34 @@ public static class NetworkParser
         ["Dsl.LayerNormAttribute"] = LayerKind.LayerNorm,
         ["Dsl.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
         ["Dsl.AdaptiveAvgPoolAttribute"] = LayerKind.AdaptiveAvgPool,
+        ["Dsl.UseAttribute"] = LayerKind.Use,
+        ["Dsl.ParallelAttribute"] = LayerKind.Parallel,
+        ["Dsl.ResidualAttribute"] = LayerKind.Residual,
+        ["Dsl.StageAttribute"] = LayerKind.Stage,
+        ["Dsl.VggBlockAttribute"] = LayerKind.VggBlock,
+        ["Dsl.NiNBlockAttribute"] = LayerKind.NiNBlock,
+        ["Dsl.InceptionAttribute"] = LayerKind.Inception,
+        ["Dsl.DenseBlockAttribute"] = LayerKind.DenseBlock,
+        ["Dsl.TransitionAttribute"] = LayerKind.Transition,
+    };
+
+    /// <summary>The block a <c>[Stage]</c> uses unless told otherwise.</summary>
+    public const string DefaultStageBlockName = "Dsl.Bottleneck";
+
+    /// <summary>Metadata name of the block marker.</summary>
+    public const string BlockAttributeName = "Dsl.BlockAttribute";
+
+    // Blocks nest (a stage uses a residual that uses a body); deeper than this is surely a mistake, and the limit keeps
+    // a pathological declaration from exhausting the compiler's stack.
+    private const int MaxBlockDepth = 16;
+
+    // The placeholders of Dsl.Block, shown by name when a block from metadata is described in a message.
+    private static readonly Dictionary<int, string> s_placeholders = new()
+    {
+        [-1_000_001] = "Block.Width",
+        [-1_000_002] = "Block.Stride",
+        [-1_000_003] = "Block.Groups",
+        [-1_000_004] = "Block.BottleneckWidth",
     };
 
     /// <summary>Reads the class that <paramref name="context"/> found with <c>[Network]</c>. Never throws: an unexpected
@@ -113,7 +141,7 @@ public static class NetworkParser
                 hasErrors = true;
                 continue;
             }
-            layers.Add(ParseLayer(attribute, layers.Count + 1, cancellationToken));
+            layers.Add(ParseLayer(attribute, layers.Count + 1, new List<INamedTypeSymbol> { type }, context.SemanticModel.Compilation, cancellationToken));
         }
 
         return new NetworkSpec(
@@ -159,7 +187,8 @@ public static class NetworkParser
         var declaration = (TypeDeclarationSyntax)context.Node;
         if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type)
             return EquatableArray<DiagnosticInfo>.Empty;
-        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName))
+        // A [Block] class holds layers for the networks that use it.
+        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is NetworkAttributeName or BlockAttributeName))
             return EquatableArray<DiagnosticInfo>.Empty;
 
         var diagnostics = new List<DiagnosticInfo>();
@@ -178,7 +207,7 @@ public static class NetworkParser
         return diagnostics.ToEquatableArray();
     }
 
-    private static LayerSpec ParseLayer(AttributeData attribute, int number, CancellationToken cancellationToken)
+    private static LayerSpec ParseLayer(AttributeData attribute, int number, List<INamedTypeSymbol> enclosing, Compilation compilation, CancellationToken cancellationToken)
     {
         INamedTypeSymbol attributeClass = attribute.AttributeClass!;
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -215,8 +244,82 @@ public static class NetworkParser
                 arguments.Add(argument);
         }
 
-        return new LayerSpec(kind, name, Display(name, syntax), number, location, arguments.ToEquatableArray());
+        var blocks = new List<BlockSpec>();
+        foreach (TypedConstant constant in attribute.ConstructorArguments)
+            AddBlocks(constant, blocks, enclosing, compilation, cancellationToken);
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            AddBlocks(named.Value, blocks, enclosing, compilation, cancellationToken);
+        // A stage without Block = typeof(...) uses Dive into Deep Learning's AnyNet block, declared in Dsl.Attributes.
+        if (kind == LayerKind.Stage && blocks.Count == 0 && compilation.GetTypeByMetadataName(DefaultStageBlockName) is { } bottleneck)
+            blocks.Add(ReadBlock(bottleneck, enclosing, compilation, cancellationToken));
+
+        string display = syntax is not null ? Display(name, syntax) : DisplayFromMetadata(name, attribute);
+        return new LayerSpec(kind, name, display, number, location, arguments.ToEquatableArray()) { Blocks = blocks.ToEquatableArray() };
     }
+
+    private static void AddBlocks(TypedConstant constant, List<BlockSpec> blocks, List<INamedTypeSymbol> enclosing, Compilation compilation, CancellationToken cancellationToken)
+    {
+        if (constant.Kind == TypedConstantKind.Array && !constant.IsNull)
+        {
+            foreach (TypedConstant element in constant.Values)
+                AddBlocks(element, blocks, enclosing, compilation, cancellationToken);
+        }
+        else if (constant.Kind == TypedConstantKind.Type && constant.Value is INamedTypeSymbol type)
+        {
+            blocks.Add(ReadBlock(type, enclosing, compilation, cancellationToken));
+        }
+    }
+
+    /// <summary>Reads a class named by <c>typeof</c>: its layers when it is a <c>[Block]</c>, else why it cannot be one.</summary>
+    private static BlockSpec ReadBlock(INamedTypeSymbol type, List<INamedTypeSymbol> enclosing, Compilation compilation, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string name = type.Name;
+        if (!type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == BlockAttributeName))
+            return new BlockSpec(name, EquatableArray<LayerSpec>.Empty, $"'{name}' is not a block; mark it [Block] and give it layer attributes");
+        int cycle = enclosing.FindIndex(t => SymbolEqualityComparer.Default.Equals(t, type));
+        if (cycle >= 0)
+        {
+            string path = string.Join(" → ", enclosing.Skip(cycle).Select(t => t.Name).Concat(new[] { name }));
+            return new BlockSpec(name, EquatableArray<LayerSpec>.Empty, $"'{name}' uses itself ({path}), so it would never end");
+        }
+        if (enclosing.Count > MaxBlockDepth)
+            return new BlockSpec(name, EquatableArray<LayerSpec>.Empty, $"blocks nest more than {MaxBlockDepth} deep at '{name}'");
+
+        var layers = new List<LayerSpec>();
+        enclosing.Add(type);
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (!IsLayerAttribute(attribute.AttributeClass) || HasErrors(attribute))
+                continue;
+            layers.Add(ParseLayer(attribute, layers.Count + 1, enclosing, compilation, cancellationToken));
+        }
+        enclosing.RemoveAt(enclosing.Count - 1);
+        return new BlockSpec(name, layers.ToEquatableArray());
+    }
+
+    /// <summary>The attribute spelt from its values, for blocks compiled into a referenced assembly (no syntax to read).</summary>
+    private static string DisplayFromMetadata(string name, AttributeData attribute)
+    {
+        var parts = new List<string>();
+        foreach (TypedConstant constant in attribute.ConstructorArguments)
+            parts.Add(ConstantText(constant));
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            parts.Add(named.Key + " = " + ConstantText(named.Value));
+        return parts.Count == 0 ? name : name + "(" + string.Join(", ", parts) + ")";
+    }
+
+    private static string ConstantText(TypedConstant constant) => constant.Kind switch
+    {
+        TypedConstantKind.Array => string.Join(", ", constant.Values.Select(ConstantText)),
+        TypedConstantKind.Type => "typeof(" + (constant.Value as ITypeSymbol)?.Name + ")",
+        TypedConstantKind.Enum => constant.Type?.Name + "." + constant.Type?.GetMembers().OfType<IFieldSymbol>()
+            .FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, constant.Value))?.Name,
+        _ when constant.Value is int i && s_placeholders.TryGetValue(i, out string? placeholder) => placeholder,
+        _ when constant.Value is bool b => b ? "true" : "false",
+        _ when constant.Value is double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        _ => System.Convert.ToString(constant.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+    };
 
     private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Value switch
     {

@@ -7,247 +7,360 @@ using Dsl.Generator.Ops;
 namespace Dsl.Generator.Planning;
 
 /// <summary>
-/// Lays out the arena. Every value gets a lifetime on one timeline (forward op i at step i, the loss at n + 1, backward
-/// of op j at 2n + 2 − j); values that are views or may be overwritten in place are merged with the value they alias;
-/// the resulting groups are packed by a greedy first-fit over offsets, largest first, so groups whose lifetimes do not
-/// overlap share memory (the gradients ping-pong between two buffers, for instance). Every size is per example, since
-/// all activations scale with the batch.
+/// Lays out the arena for an op graph. Every value gets a lifetime on one timeline (forward op k at step k, the loss at
+/// n + 1, backward of op j at 2n + 2 − j), from the step that writes it to the last step that reads it. A value may take
+/// over the memory of another (an in-place activation, a view, an input gradient written over the output gradient, the
+/// gradient a sum hands to its first input) only when every value already in that memory is dead by then. The groups
+/// of values that share memory are packed by a greedy first-fit over offsets, largest first, so groups whose lifetimes do
+/// not overlap share memory too. Sizes are per example, since all activations scale with the batch.
 /// </summary>
+/// <remarks>
+/// A value read by several ops (a block's input, read by the body and the shortcut) receives a gradient from each. The
+/// first reader to run backward writes it; the others add into it, directly where their kernel can (a sum, a
+/// concatenation's split), else through a scratch span and <c>Merge.Accumulate</c>.
+/// </remarks>
 public static class Planner
 {
-    /// <summary>Plans <paramref name="ops"/> (shaped).</summary>
-    public static Plan Create(IReadOnlyList<Op> ops)
+    /// <summary>Plans <paramref name="ops"/> (shaped, in execution order, each reading earlier values).</summary>
+    public static Plan Create(IReadOnlyList<Op> ops) => new Planning(ops).Run();
+
+    private sealed class Planning
     {
-        int n = ops.Count;
-        Op OpAt(int i) => ops[i - 1];
-        int Backward(int j) => 2 * n + 2 - j;
+        private readonly IReadOnlyList<Op> _ops;
+        private readonly int _n;
+        private readonly List<(int Op, int Slot)>[] _consumers;
+        private readonly bool[] _needsGradient;
+        private readonly bool[] _runsBackward;
+        private readonly List<Draft> _values = new();
+        private readonly List<List<Draft>> _groups = new();
+        private readonly List<bool> _external = new();
+        private readonly List<GradientRoute> _routes = new();
+        private readonly Draft[] _activation;
+        private readonly Draft?[] _gradient;
 
-        EquatableArray<ParameterSpec> parameters = LayOutParameters(ops, out int parameterCount);
-        int firstBackward = n + 1;
-        for (int j = 1; j <= n; j++)
+        public Planning(IReadOnlyList<Op> ops)
         {
-            if (OpAt(j).Parameters.Count > 0)
+            _ops = ops;
+            _n = ops.Count;
+            _consumers = new List<(int, int)>[_n + 1];
+            for (int v = 0; v <= _n; v++)
+                _consumers[v] = new List<(int, int)>();
+            for (int k = 1; k <= _n; k++)
             {
-                firstBackward = j;
-                break;
+                EquatableArray<int> inputs = Op(k).Inputs;
+                for (int s = 0; s < inputs.Count; s++)
+                    _consumers[inputs[s]].Add((k, s));
             }
-        }
-        bool HasBackward(int j) => j >= firstBackward && j <= n;
-
-        var groups = new Groups();
-        var values = new List<ValueDraft>();
-
-        // Activations.
-        var activation = new ValueDraft[n + 1];
-        activation[0] = new ValueDraft(ValueRole.Activation, 0, "input", n == 0 ? 0 : OpAt(1).Input.Size, groups.NewExternal()) { Start = 0, End = 0 };
-        values.Add(activation[0]);
-        for (int k = 1; k <= n; k++)
-        {
-            Op op = OpAt(k);
-            ValueDraft previous = activation[k - 1];
-            int group;
-            string? sharesWith = null;
-            if (op.IsView)
+            // An op runs backward when it has parameters or an input whose gradient something needs; the network input's
+            // gradient is never needed.
+            _needsGradient = new bool[_n + 1];
+            _runsBackward = new bool[_n + 1];
+            for (int k = 1; k <= _n; k++)
             {
-                group = previous.Group;
-                sharesWith = previous.Name;
+                Op op = Op(k);
+                bool reachesLoss = k == _n || _consumers[k].Count > 0;
+                _needsGradient[k] = reachesLoss && (op.Parameters.Count > 0 || op.Inputs.Any(v => _needsGradient[v]));
+                _runsBackward[k] = _needsGradient[k];
             }
-            else if (op.CanRunInPlace && MayOverwrite(previous.Group, k))
-            {
-                group = previous.Group;
-                sharesWith = previous.Name;
-            }
-            else
-            {
-                group = groups.New();
-            }
-            int end = k < n ? k + 1 : n + 1;
-            if (op.BackwardReadsOutput && HasBackward(k))
-                end = Math.Max(end, Backward(k));
-            if (k < n && OpAt(k + 1).BackwardReadsInput && HasBackward(k + 1))
-                end = Math.Max(end, Backward(k + 1));
-            activation[k] = new ValueDraft(ValueRole.Activation, k, op.Name + "Output", op.Output.Size, group) { Start = k, End = end, SharesWith = sharesWith };
-            values.Add(activation[k]);
+            _activation = new Draft[_n + 1];
+            _gradient = new Draft?[_n + 1];
         }
 
-        // Masks.
-        for (int i = 1; i <= n; i++)
-        {
-            if (!OpAt(i).UsesMask)
-                continue;
-            int end = HasBackward(i) ? Backward(i) : i;
-            values.Add(new ValueDraft(ValueRole.Mask, i, OpAt(i).Name + "Mask", OpAt(i).Output.Size, groups.New()) { Start = i, End = end });
-        }
+        private Op Op(int k) => _ops[k - 1];
 
-        // Saved training state (batch statistics): written by training forward, read by backward.
-        for (int i = 1; i <= n; i++)
-        {
-            if (OpAt(i).SavedFloatsPerExample == 0)
-                continue;
-            int end = HasBackward(i) ? Backward(i) : i;
-            values.Add(new ValueDraft(ValueRole.Saved, i, OpAt(i).Name + "Saved", OpAt(i).SavedFloatsPerExample, groups.New()) { Start = i, End = end });
-        }
+        private int Backward(int j) => 2 * _n + 2 - j;
 
-        // Gradients: the loss writes the last one; each backward step writes its input's.
-        if (n > 0)
+        public Plan Run()
         {
-            var gradient = new ValueDraft?[n + 1];
-            gradient[n] = new ValueDraft(ValueRole.Gradient, n, OpAt(n).Name + "OutputGradient", OpAt(n).Output.Size, groups.New())
+            EquatableArray<ParameterSpec> parameters = LayOutParameters(out int parameterCount);
+            CreateValues();
+            PlaceForward();
+            PlaceBackward();
+
+            Dictionary<int, int> offsets = Pack(out int floatsPerExample);
+            int withoutReuse = _values.Where(v => !_external[v.Group] && v.SharesWith is null).Sum(v => v.Size);
+            var planned = _values
+                .Select(v => new PlannedValue(v.Role, v.Index, v.Name, v.Size, _external[v.Group] ? 0 : offsets[v.Group], _external[v.Group], v.SharesWith) { Slot = v.Slot })
+                .ToEquatableArray();
+            EquatableArray<BufferSpec> buffers = LayOutBuffers(out int bufferCount);
+            return new Plan(planned, parameters, parameterCount, floatsPerExample, withoutReuse,
+                _runsBackward.Skip(1).ToEquatableArray(), _routes.ToEquatableArray())
             {
-                Start = n + 1,
-                End = HasBackward(n) ? Backward(n) : n + 1,
+                Buffers = buffers,
+                BufferCount = bufferCount,
             };
-            values.Add(gradient[n]!);
-            for (int j = n; j >= firstBackward; j--)
+        }
+
+        /// <summary>Every value with its lifetime; memory is decided afterwards.</summary>
+        private void CreateValues()
+        {
+            _activation[0] = Add(new Draft(ValueRole.Activation, 0, "input", _n == 0 ? 0 : Op(1).Input.Size) { Start = 0, End = 0 });
+            for (int k = 1; k <= _n; k++)
             {
-                Op op = OpAt(j);
-                bool needed = j > firstBackward || op.RequiresInputGradient;
-                if (!needed)
-                    break;
-                int k = j - 1;
-                ValueDraft dy = gradient[j]!;
-                bool alias = op.IsView || op.CanBackpropagateInPlace;
-                string name = k == 0 ? "inputGradient" : OpAt(k).Name + "OutputGradient";
-                int end = HasBackward(k) && k >= 1 ? Backward(k) : Backward(j);
-                gradient[k] = new ValueDraft(ValueRole.Gradient, k, name, op.Input.Size, alias ? dy.Group : groups.New())
+                Op op = Op(k);
+                int end = k == _n ? _n + 1 : k;
+                foreach ((int reader, int _) in _consumers[k])
                 {
-                    Start = Backward(j),
-                    End = end,
-                    SharesWith = alias ? dy.Name : null,
-                };
-                values.Add(gradient[k]!);
+                    end = Math.Max(end, reader);
+                    if (Op(reader).BackwardReadsInput && _runsBackward[reader])
+                        end = Math.Max(end, Backward(reader));
+                }
+                if (op.BackwardReadsOutput && _runsBackward[k])
+                    end = Math.Max(end, Backward(k));
+                _activation[k] = Add(new Draft(ValueRole.Activation, k, op.Identifier + "Output", op.Output.Size) { Start = k, End = end });
             }
-        }
-
-        // A value may be overwritten at step k only if no backward step reads any value stored in its group later.
-        bool MayOverwrite(int group, int k)
-        {
-            if (groups.IsExternal(group))
-                return false;
-            for (int m = 1; m < k; m++)
+            for (int k = 1; k <= _n; k++)
             {
-                if (activation[m]!.Group != group)
+                Op op = Op(k);
+                int end = _runsBackward[k] ? Backward(k) : k;
+                if (op.UsesMask)
+                    Add(new Draft(ValueRole.Mask, k, op.Identifier + "Mask", op.Output.Size) { Start = k, End = end, Group = NewGroup() });
+                if (op.SavedFloatsPerExample > 0)
+                    Add(new Draft(ValueRole.Saved, k, op.Identifier + "Saved", op.SavedFloatsPerExample) { Start = k, End = end, Group = NewGroup() });
+            }
+            if (_n == 0)
+                return;
+            // The loss writes the output's gradient; every other needed gradient is first written by its last reader's backward.
+            _gradient[_n] = Add(new Draft(ValueRole.Gradient, _n, Op(_n).Identifier + "OutputGradient", Op(_n).Output.Size)
+            {
+                Start = _n + 1,
+                End = _runsBackward[_n] ? Backward(_n) : _n + 1,
+            });
+            for (int v = 1; v < _n; v++)
+            {
+                if (!_needsGradient[v])
                     continue;
-                if (OpAt(m).BackwardReadsOutput && HasBackward(m))
-                    return false;
-                if (OpAt(m + 1).BackwardReadsInput && HasBackward(m + 1))
-                    return false;
+                int firstWriter = _consumers[v].Max(c => c.Op);
+                _gradient[v] = Add(new Draft(ValueRole.Gradient, v, Op(v).Identifier + "OutputGradient", Op(v).Output.Size)
+                {
+                    Start = Backward(firstWriter),
+                    End = Backward(v),
+                });
             }
-            return true;
         }
 
-        Dictionary<int, int> offsets = Pack(values, groups, out int floatsPerExample);
-        int withoutReuse = values.Where(v => !groups.IsExternal(v.Group) && v.SharesWith is null).Sum(v => v.Size);
-
-        var planned = values
-            .Select(v => new PlannedValue(v.Role, v.Index, v.Name, v.Size,
-                groups.IsExternal(v.Group) ? 0 : offsets[v.Group], groups.IsExternal(v.Group), v.SharesWith))
-            .ToEquatableArray();
-        EquatableArray<BufferSpec> buffers = LayOutBuffers(ops, out int bufferCount);
-        return new Plan(planned, parameters, parameterCount, floatsPerExample, withoutReuse, firstBackward)
+        private void PlaceForward()
         {
-            Buffers = buffers,
-            BufferCount = bufferCount,
-        };
-    }
-
-    private static EquatableArray<ParameterSpec> LayOutParameters(IReadOnlyList<Op> ops, out int count)
-    {
-        var laidOut = new List<ParameterSpec>();
-        int offset = 0;
-        foreach (Op op in ops)
-        {
-            foreach (ParameterSpec parameter in op.Parameters)
+            _activation[0].Group = NewGroup(external: true);
+            Join(_activation[0], _activation[0].Group);
+            for (int k = 1; k <= _n; k++)
             {
-                laidOut.Add(parameter with { Offset = offset });
-                offset += parameter.Length;
+                Op op = Op(k);
+                Draft output = _activation[k];
+                if (op.IsView)
+                {
+                    Share(output, _activation[op.Inputs[0]]);
+                    continue;
+                }
+                if (op.CanRunInPlace)
+                {
+                    foreach (int slot in op.InPlaceSlots)
+                    {
+                        Draft input = _activation[op.Inputs[slot]];
+                        if (input.Size == output.Size && MayOverwrite(input.Group, k, output))
+                        {
+                            Share(output, input);
+                            break;
+                        }
+                    }
+                    if (output.Group >= 0)
+                        continue;
+                }
+                Join(output, NewGroup());
             }
         }
-        count = offset;
-        return laidOut.ToEquatableArray();
-    }
 
-    private static EquatableArray<BufferSpec> LayOutBuffers(IReadOnlyList<Op> ops, out int count)
-    {
-        var laidOut = new List<BufferSpec>();
-        int offset = 0;
-        foreach (Op op in ops)
+        private void PlaceBackward()
         {
-            foreach (BufferSpec buffer in op.Buffers)
+            if (_n == 0)
+                return;
+            Join(_gradient[_n]!, NewGroup());
+            var written = new bool[_n + 1];
+            for (int j = _n; j >= 1; j--)
             {
-                laidOut.Add(buffer with { Offset = offset });
-                offset += buffer.Length;
+                if (!_runsBackward[j])
+                    continue;
+                Op op = Op(j);
+                Draft dy = _gradient[j]!;
+                int step = Backward(j);
+                for (int slot = 0; slot < op.Inputs.Count; slot++)
+                {
+                    int v = op.Inputs[slot];
+                    Draft? target = v > 0 ? _gradient[v] : null;
+                    if (target is null)
+                    {
+                        if (op.RequiresInputGradient && !op.PassesGradientThrough)
+                        {
+                            Draft scratch = Scratch(op, j, slot, step, dy);
+                            _routes.Add(new GradientRoute(j, slot, GradientMode.Write, null, scratch.Name));
+                        }
+                        continue;
+                    }
+                    bool first = !written[v];
+                    written[v] = true;
+                    if (op.PassesGradientThrough)
+                    {
+                        if (first && MayOverwrite(dy.Group, step, target))
+                        {
+                            Share(target, dy);
+                            _routes.Add(new GradientRoute(j, slot, GradientMode.Shared, target.Name, null));
+                        }
+                        else
+                        {
+                            if (first)
+                                Join(target, NewGroup());
+                            _routes.Add(new GradientRoute(j, slot, first ? GradientMode.Write : GradientMode.Accumulate, target.Name, null));
+                        }
+                    }
+                    else if (first)
+                    {
+                        if (op.CanBackpropagateInPlace && MayOverwrite(dy.Group, step, target))
+                            Share(target, dy);
+                        else
+                            Join(target, NewGroup());
+                        _routes.Add(new GradientRoute(j, slot, GradientMode.Write, target.Name, null));
+                    }
+                    else if (op.CanAccumulateInputGradient)
+                    {
+                        _routes.Add(new GradientRoute(j, slot, GradientMode.Accumulate, target.Name, null));
+                    }
+                    else
+                    {
+                        Draft scratch = Scratch(op, j, slot, step, dy);
+                        _routes.Add(new GradientRoute(j, slot, GradientMode.Accumulate, target.Name, scratch.Name));
+                    }
+                }
             }
         }
-        count = offset;
-        return laidOut.ToEquatableArray();
-    }
 
-    private static Dictionary<int, int> Pack(List<ValueDraft> values, Groups groups, out int total)
-    {
-        var spans = values
-            .Where(v => !groups.IsExternal(v.Group))
-            .GroupBy(v => v.Group)
-            .Select(g => (Group: g.Key, Size: g.Max(v => v.Size), Start: g.Min(v => v.Start), End: g.Max(v => v.End)))
-            .OrderByDescending(g => g.Size).ThenBy(g => g.Start).ThenBy(g => g.Group)
-            .ToList();
-        var placed = new List<(int Offset, int Size, int Start, int End)>();
-        var offsets = new Dictionary<int, int>();
-        total = 0;
-        foreach (var span in spans)
+        private Draft Scratch(Op op, int j, int slot, int step, Draft dy)
         {
-            var conflicts = placed.Where(p => p.Start <= span.End && span.Start <= p.End).OrderBy(p => p.Offset).ToList();
+            string suffix = op.Inputs.Count == 1 ? "" : slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var scratch = Add(new Draft(ValueRole.Scratch, j, op.Identifier + "InputGradient" + suffix, op.InputShapes[slot].Size)
+            {
+                Slot = slot,
+                Start = step,
+                End = step,
+            });
+            if (op.CanBackpropagateInPlace && MayOverwrite(dy.Group, step, scratch))
+                Share(scratch, dy);
+            else
+                Join(scratch, NewGroup());
+            return scratch;
+        }
+
+        /// <summary>Whether <paramref name="newcomer"/>, written at <paramref name="step"/>, may take over the memory of
+        /// <paramref name="group"/>: nothing there is read after this step.</summary>
+        private bool MayOverwrite(int group, int step, Draft newcomer)
+            => group >= 0 && !_external[group] && _groups[group].All(member => member.End <= step && member.Size == newcomer.Size);
+
+        private void Share(Draft value, Draft with)
+        {
+            value.SharesWith = with.Name;
+            Join(value, with.Group);
+        }
+
+        private void Join(Draft value, int group)
+        {
+            value.Group = group;
+            if (!_groups[group].Contains(value))
+                _groups[group].Add(value);
+        }
+
+        private int NewGroup(bool external = false)
+        {
+            _groups.Add(new List<Draft>());
+            _external.Add(external);
+            return _groups.Count - 1;
+        }
+
+        private Draft Add(Draft value)
+        {
+            _values.Add(value);
+            if (value.Group >= 0)
+                _groups[value.Group].Add(value);
+            return value;
+        }
+
+        private EquatableArray<ParameterSpec> LayOutParameters(out int count)
+        {
+            var laidOut = new List<ParameterSpec>();
             int offset = 0;
-            foreach (var other in conflicts)
+            foreach (Op op in _ops)
             {
-                if (offset + span.Size <= other.Offset)
-                    break;
-                offset = Math.Max(offset, other.Offset + other.Size);
+                foreach (ParameterSpec parameter in op.Parameters)
+                {
+                    laidOut.Add(parameter with { Offset = offset });
+                    offset += parameter.Length;
+                }
             }
-            placed.Add((offset, span.Size, span.Start, span.End));
-            offsets[span.Group] = offset;
-            total = Math.Max(total, offset + span.Size);
+            count = offset;
+            return laidOut.ToEquatableArray();
         }
-        return offsets;
+
+        private EquatableArray<BufferSpec> LayOutBuffers(out int count)
+        {
+            var laidOut = new List<BufferSpec>();
+            int offset = 0;
+            foreach (Op op in _ops)
+            {
+                foreach (BufferSpec buffer in op.Buffers)
+                {
+                    laidOut.Add(buffer with { Offset = offset });
+                    offset += buffer.Length;
+                }
+            }
+            count = offset;
+            return laidOut.ToEquatableArray();
+        }
+
+        private Dictionary<int, int> Pack(out int total)
+        {
+            var spans = _values
+                .Where(v => !_external[v.Group])
+                .GroupBy(v => v.Group)
+                .Select(g => (Group: g.Key, Size: g.Max(v => v.Size), Start: g.Min(v => v.Start), End: g.Max(v => v.End)))
+                .OrderByDescending(g => g.Size).ThenBy(g => g.Start).ThenBy(g => g.Group)
+                .ToList();
+            var placed = new List<(int Offset, int Size, int Start, int End)>();
+            var offsets = new Dictionary<int, int>();
+            total = 0;
+            foreach (var span in spans)
+            {
+                var conflicts = placed.Where(p => p.Start <= span.End && span.Start <= p.End).OrderBy(p => p.Offset).ToList();
+                int offset = 0;
+                foreach (var other in conflicts)
+                {
+                    if (offset + span.Size <= other.Offset)
+                        break;
+                    offset = Math.Max(offset, other.Offset + other.Size);
+                }
+                placed.Add((offset, span.Size, span.Start, span.End));
+                offsets[span.Group] = offset;
+                total = Math.Max(total, offset + span.Size);
+            }
+            return offsets;
+        }
     }
 
-    private sealed class ValueDraft
+    private sealed class Draft
     {
-        public ValueDraft(ValueRole role, int index, string name, int size, int group)
+        public Draft(ValueRole role, int index, string name, int size)
         {
             Role = role;
             Index = index;
             Name = name;
             Size = size;
-            Group = group;
         }
 
         public ValueRole Role { get; }
         public int Index { get; }
         public string Name { get; }
         public int Size { get; }
-        public int Group { get; }
+        public int Slot { get; init; }
         public int Start { get; set; }
         public int End { get; set; }
+        public int Group { get; set; } = -1;
         public string? SharesWith { get; set; }
-    }
-
-    private sealed class Groups
-    {
-        private readonly List<bool> _external = new();
-
-        public int New()
-        {
-            _external.Add(false);
-            return _external.Count - 1;
-        }
-
-        public int NewExternal()
-        {
-            _external.Add(true);
-            return _external.Count - 1;
-        }
-
-        public bool IsExternal(int group) => _external[group];
     }
 }
