@@ -304,11 +304,12 @@ public sealed class BlockExpander
 
     private int NiN(LayerSpec layer, int value, Scope scope)
     {
-        if (!CheckBlockArguments(layer, ("Channels", false), ("Kernel", false), ("Stride", false), ("Padding", true)))
+        // The parser files a square "kernel" argument under KernelHeight and KernelWidth, as for Conv.
+        if (!CheckBlockArguments(layer, ("Channels", false), ("KernelHeight", false), ("Stride", false), ("Padding", true)))
             return _graph.Fail();
         Scope nin = scope.NextChild("nin");
         int channels = layer.GetInt("Channels", 0);
-        value = Add(SyntheticLayer.Conv(layer, nin.Path, channels, layer.GetInt("Kernel", 0), layer.GetInt("Stride", 1), layer.GetInt("Padding", 0)), nin, value);
+        value = Add(SyntheticLayer.Conv(layer, nin.Path, channels, layer.GetInt("KernelHeight", 0), layer.GetInt("Stride", 1), layer.GetInt("Padding", 0)), nin, value);
         value = Add(SyntheticLayer.Plain(LayerKind.ReLU, layer, nin.Path), nin, value);
         for (int i = 0; i < 2; i++)
         {

@@ -321,7 +321,7 @@ public static class NetworkParser
         _ => System.Convert.ToString(constant.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
     };
 
-    private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Value switch
+    private static LayerArgument? ToArgument(string name, TypedConstant constant, LocationInfo? location) => constant.Kind is TypedConstantKind.Array or TypedConstantKind.Type ? null : constant.Value switch
     {
         int i => new LayerArgument(name, ArgumentKind.Int, i, location),
         double d => new LayerArgument(name, ArgumentKind.Double, d, location),

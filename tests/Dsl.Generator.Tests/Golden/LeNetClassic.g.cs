@@ -212,15 +212,16 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(sigmoid4Output, Fc3Weight, Fc3Bias, fc3Output, batch, inFeatures: 84, outFeatures: 10);
         }
 
-        // Parameter gradients are overwritten, not accumulated, by the backward kernels.
+        // Parameter gradients are overwritten, not accumulated, by the backward kernels. A value read by several
+        // layers gets the sum of their gradients: the first to run backward writes it, the others add into it.
         private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
         {
-            global::System.Span<float> sigmoid1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704);
+            global::System.Span<float> sigmoid1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704); // same memory as conv1Output
             global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 7904, batch * 1176);
-            global::System.Span<float> sigmoid2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600);
-            global::System.Span<float> flatten1Output = new global::System.Span<float>(_arena, batch * 6304, batch * 400);
-            global::System.Span<float> sigmoid3Output = new global::System.Span<float>(_arena, batch * 6704, batch * 120);
-            global::System.Span<float> sigmoid4Output = new global::System.Span<float>(_arena, batch * 6824, batch * 84);
+            global::System.Span<float> sigmoid2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600); // same memory as conv2Output
+            global::System.Span<float> flatten1Output = new global::System.Span<float>(_arena, batch * 6304, batch * 400); // same memory as pool2Output
+            global::System.Span<float> sigmoid3Output = new global::System.Span<float>(_arena, batch * 6704, batch * 120); // same memory as fc1Output
+            global::System.Span<float> sigmoid4Output = new global::System.Span<float>(_arena, batch * 6824, batch * 84); // same memory as fc2Output
             global::System.Span<float> fc3OutputGradient = new global::System.Span<float>(_arena, batch * 6918, batch * 10);
             global::System.Span<float> sigmoid4OutputGradient = new global::System.Span<float>(_arena, batch * 6944, batch * 84);
             global::System.Span<float> fc2OutputGradient = sigmoid4OutputGradient; // same memory
@@ -245,7 +246,8 @@ namespace Dsl.Models
             global::Dsl.Runtime.Activations.SigmoidBackward(sigmoid3Output, sigmoid3OutputGradient, fc1OutputGradient);
             // fc1: Dense(120)
             global::Dsl.Runtime.Dense.Backward(flatten1Output, Fc1Weight, fc1OutputGradient, flatten1OutputGradient, Fc1WeightGradient, Fc1BiasGradient, batch, inFeatures: 400, outFeatures: 120);
-            // flatten1: the gradient passes through unchanged (pool2OutputGradient is flatten1OutputGradient reshaped).
+            // flatten1: the gradient passes through unchanged.
+            // pool2OutputGradient is flatten1OutputGradient: the same memory.
             // pool2: AvgPool(2)
             global::Dsl.Runtime.AvgPool2d.Backward(in s_pool2Geometry, batch, pool2OutputGradient, sigmoid2OutputGradient);
             // sigmoid2: Sigmoid

@@ -212,16 +212,17 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(relu4Output, Fc3Weight, Fc3Bias, fc3Output, batch, inFeatures: 84, outFeatures: 10);
         }
 
-        // Parameter gradients are overwritten, not accumulated, by the backward kernels.
+        // Parameter gradients are overwritten, not accumulated, by the backward kernels. A value read by several
+        // layers gets the sum of their gradients: the first to run backward writes it, the others add into it.
         private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
         {
-            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704);
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704); // same memory as conv1Output
             global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 9408, batch * 1176);
-            global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600);
+            global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600); // same memory as conv2Output
             global::System.Span<float> pool2Output = new global::System.Span<float>(_arena, batch * 7904, batch * 400);
             global::System.Span<float> flatten1Output = pool2Output; // same memory
-            global::System.Span<float> relu3Output = new global::System.Span<float>(_arena, batch * 6304, batch * 120);
-            global::System.Span<float> relu4Output = new global::System.Span<float>(_arena, batch * 6424, batch * 84);
+            global::System.Span<float> relu3Output = new global::System.Span<float>(_arena, batch * 6304, batch * 120); // same memory as fc1Output
+            global::System.Span<float> relu4Output = new global::System.Span<float>(_arena, batch * 6424, batch * 84); // same memory as fc2Output
             global::System.Span<float> fc3OutputGradient = new global::System.Span<float>(_arena, batch * 6518, batch * 10);
             global::System.Span<float> relu4OutputGradient = new global::System.Span<float>(_arena, batch * 6544, batch * 84);
             global::System.Span<float> fc2OutputGradient = relu4OutputGradient; // same memory
@@ -246,7 +247,8 @@ namespace Dsl.Models
             global::Dsl.Runtime.Activations.ReluBackward(relu3Output, relu3OutputGradient, fc1OutputGradient);
             // fc1: Dense(120)
             global::Dsl.Runtime.Dense.Backward(flatten1Output, Fc1Weight, fc1OutputGradient, flatten1OutputGradient, Fc1WeightGradient, Fc1BiasGradient, batch, inFeatures: 400, outFeatures: 120);
-            // flatten1: the gradient passes through unchanged (pool2OutputGradient is flatten1OutputGradient reshaped).
+            // flatten1: the gradient passes through unchanged.
+            // pool2OutputGradient is flatten1OutputGradient: the same memory.
             // pool2: MaxPool(2)
             global::Dsl.Runtime.MaxPool2d.Backward(in s_pool2Geometry, batch, relu2Output, pool2Output, pool2OutputGradient, relu2OutputGradient);
             // relu2: ReLU

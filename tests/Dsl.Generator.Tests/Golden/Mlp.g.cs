@@ -156,10 +156,11 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(relu1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 256, outFeatures: 10);
         }
 
-        // Parameter gradients are overwritten, not accumulated, by the backward kernels.
+        // Parameter gradients are overwritten, not accumulated, by the backward kernels. A value read by several
+        // layers gets the sum of their gradients: the first to run backward writes it, the others add into it.
         private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
         {
-            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 256);
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 256); // same memory as fc1Output
             global::System.Span<float> fc2OutputGradient = new global::System.Span<float>(_arena, batch * 512, batch * 10);
             global::System.Span<float> relu1OutputGradient = new global::System.Span<float>(_arena, batch * 256, batch * 256);
             global::System.Span<float> fc1OutputGradient = relu1OutputGradient; // same memory

@@ -271,17 +271,18 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(dropout1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 32, outFeatures: 10);
         }
 
-        // Parameter gradients are overwritten, not accumulated, by the backward kernels.
+        // Parameter gradients are overwritten, not accumulated, by the backward kernels. A value read by several
+        // layers gets the sum of their gradients: the first to run backward writes it, the others add into it.
         private void RunBackward(global::System.ReadOnlySpan<float> input, int batch)
         {
             global::System.Span<float> conv1Output = new global::System.Span<float>(_arena, batch * 0, batch * 1152);
-            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 1152, batch * 1152);
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 1152, batch * 1152); // same memory as bn1Output
             global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 2304, batch * 288);
             global::System.Span<float> conv2Output = new global::System.Span<float>(_arena, batch * 2592, batch * 256);
-            global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 2848, batch * 256);
-            global::System.Span<float> flatten1Output = new global::System.Span<float>(_arena, batch * 3296, batch * 16);
+            global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 2848, batch * 256); // same memory as ln1Output
+            global::System.Span<float> flatten1Output = new global::System.Span<float>(_arena, batch * 3296, batch * 16); // same memory as pool2Output
             global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 3168, batch * 32);
-            global::System.Span<float> dropout1Output = new global::System.Span<float>(_arena, batch * 3200, batch * 32);
+            global::System.Span<float> dropout1Output = new global::System.Span<float>(_arena, batch * 3200, batch * 32); // same memory as bn2Output
             global::System.Span<float> fc2OutputGradient = new global::System.Span<float>(_arena, batch * 3312, batch * 10);
             global::System.Span<float> dropout1OutputGradient = new global::System.Span<float>(_arena, batch * 3264, batch * 32);
             global::System.Span<float> bn2OutputGradient = dropout1OutputGradient; // same memory
@@ -309,7 +310,8 @@ namespace Dsl.Models
             global::Dsl.Runtime.BatchNorm.Backward(fc1Output, Bn2Weight, bn2Saved.Slice(0, 32), bn2Saved.Slice(32, 32), bn2OutputGradient, fc1OutputGradient, Bn2WeightGradient, Bn2BiasGradient, batch, 32, 1);
             // fc1: Dense(32)
             global::Dsl.Runtime.Dense.Backward(flatten1Output, Fc1Weight, fc1OutputGradient, flatten1OutputGradient, Fc1WeightGradient, Fc1BiasGradient, batch, inFeatures: 16, outFeatures: 32);
-            // flatten1: the gradient passes through unchanged (pool2OutputGradient is flatten1OutputGradient reshaped).
+            // flatten1: the gradient passes through unchanged.
+            // pool2OutputGradient is flatten1OutputGradient: the same memory.
             // pool2: GlobalAvgPool
             global::Dsl.Runtime.GlobalAvgPool2d.Backward(batch, 16, 4, 4, pool2OutputGradient, relu2OutputGradient);
             // relu2: ReLU
