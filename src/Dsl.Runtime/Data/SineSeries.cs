@@ -29,7 +29,7 @@ public static class SineSeries
         var rng = new Rng(seed);
         var x = new float[length];
         for (int i = 0; i < length; i++)
-            x[i] = MathF.Sin(0.01f * (i + 1)) + noise * rng.NextGaussian();
+            x[i] = (float)Math.Sin(0.01 * (i + 1)) + noise * rng.NextGaussian();
         return x;
     }
 

@@ -48,17 +48,17 @@ public static class Tokenizer
         return sb.ToString();
     }
 
-    /// <summary>One token per character (UTF-16 code unit), as D2L 9.2's <c>list(text)</c>; optionally lower-cased first.</summary>
+    /// <summary>
+    /// One token per character (Unicode scalar value, so an emoji is one token, as in Python's <c>list(text)</c> that D2L 9.2
+    /// uses); optionally lower-cased first. A lone surrogate becomes U+FFFD.
+    /// </summary>
     public static string[] Characters(string text, bool lowercase = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var tokens = new string[text.Length];
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = lowercase ? char.ToLowerInvariant(text[i]) : text[i];
-            tokens[i] = c.ToString();
-        }
-        return tokens;
+        var tokens = new List<string>(text.Length);
+        foreach (Rune rune in text.EnumerateRunes())
+            tokens.Add((lowercase ? Rune.ToLowerInvariant(rune) : rune).ToString());
+        return tokens.ToArray();
     }
 
     /// <summary>
