@@ -100,6 +100,18 @@ public static class SyntheticTranslation
         return (source, target);
     }
 
+    /// <summary>
+    /// The source sentences alone as running text, one per line (a small English-like corpus for the character
+    /// language models of chapter 9 when no book is at hand).
+    /// </summary>
+    public static string SourceText(IEnumerable<TranslationPair> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var sb = new StringBuilder();
+        foreach (var pair in pairs) sb.Append(Render(pair.Source)).Append('\n');
+        return sb.ToString();
+    }
+
     /// <summary>The pairs as D2L-style raw text, one <c>source&lt;TAB&gt;target</c> line each; see <see cref="TranslationPair.ToLine"/>.</summary>
     public static string ToTabSeparated(IEnumerable<TranslationPair> pairs)
     {
@@ -110,8 +122,9 @@ public static class SyntheticTranslation
     }
 
     /// <summary>Tokens as a raw sentence: first letter capitalised, punctuation attached to the word before, as in <c>fra.txt</c>.</summary>
-    internal static string Render(string[] tokens)
+    public static string Render(string[] tokens)
     {
+        ArgumentNullException.ThrowIfNull(tokens);
         var sb = new StringBuilder();
         foreach (string token in tokens)
         {

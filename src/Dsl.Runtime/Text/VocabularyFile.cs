@@ -36,7 +36,7 @@ public sealed partial class Vocabulary
         }
         catch
         {
-            File.Delete(temporary);
+            try { File.Delete(temporary); } catch (IOException) { }   // keep the original error, not the clean-up's
             throw;
         }
     }
