@@ -106,4 +106,26 @@ public static class SineSeries
         }
         return sum / rows;
     }
+
+    /// <summary>
+    /// D2L 9.1's multi-step prediction: the first <paramref name="observed"/> values are copied from the series, every
+    /// later one is predicted from the <c>tau</c> values before it, which soon are all predictions. Returns a series as
+    /// long as the input; compare it with the input to see the prediction decay.
+    /// </summary>
+    public static float[] PredictFrom(ReadOnlySpan<float> series, int tau, int observed, OneStepPredictor predictor)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        Validate.Positive(tau, nameof(tau));
+        if (observed < tau || observed > series.Length)
+            throw new ArgumentOutOfRangeException(nameof(observed), observed, $"Expected between tau = {tau} and the series length {series.Length} observed values.");
+        var result = new float[series.Length];
+        series[..observed].CopyTo(result);
+        Span<float> prediction = stackalloc float[1];
+        for (int t = observed; t < result.Length; t++)
+        {
+            predictor(result.AsSpan(t - tau, tau), 1, prediction);
+            result[t] = prediction[0];
+        }
+        return result;
+    }
 }

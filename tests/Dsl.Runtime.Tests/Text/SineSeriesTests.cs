@@ -78,4 +78,22 @@ public class SineSeriesTests
         for (int i = 1; i < errors.Length; i++) Assert.True(errors[i] > errors[i - 1], string.Join(", ", errors));
         Assert.True(errors[3] > 2 * errors[0], string.Join(", ", errors));
     }
+
+    [Fact]
+    public void Predicting_from_a_point_on_uses_observed_values_then_its_own()
+    {
+        float[] x = SineSeries.Generate(20, seed: 5);
+        var seen = new List<float[]>();
+        float[] result = SineSeries.PredictFrom(x, tau: 4, observed: 10, (windows, count, predictions) =>
+        {
+            Assert.Equal(1, count);
+            seen.Add(windows.ToArray());
+            predictions[0] = windows[3] + 1;   // last value plus one
+        });
+        Assert.Equal(x[..10], result[..10]);
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(x[6..10], seen[0]);
+        for (int t = 10; t < 20; t++) Assert.Equal(x[9] + (t - 9), result[t], 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SineSeries.PredictFrom(x, 4, 3, (_, _, _) => { }));
+    }
 }
