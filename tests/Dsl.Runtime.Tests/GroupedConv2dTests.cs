@@ -5,18 +5,25 @@ namespace Dsl.Runtime.Tests;
 /// <summary>Grouped and depthwise convolution (PyTorch's <c>groups</c>): weight <c>[out, in/groups, kh, kw]</c>.</summary>
 public class GroupedConv2dTests
 {
+    // Groups of up to four input channels are computed directly, wider ones by lowering and a GEMM per group; the
+    // comments say which path each shape takes.
     public static IEnumerable<object[]> Shapes() =>
     [
         // Cin, H, W, Cout, kh, kw, sh, sw, ph, pw, groups, batch
-        new object[] { 4, 7, 8, 6, 3, 3, 1, 1, 1, 1, 2, 3 },      // two groups, 2 → 3 channels each
-        new object[] { 8, 9, 9, 8, 3, 3, 2, 2, 1, 1, 4, 1 },      // four groups, stride 2, batch of one
-        new object[] { 6, 7, 10, 9, 2, 4, 1, 2, 1, 0, 3, 2 },     // rectangular kernel, stride in one axis
-        new object[] { 4, 6, 6, 8, 3, 3, 1, 1, 0, 0, 2, 3 },      // unpadded, more outputs than inputs per group
-        new object[] { 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 8, 6 },  // more examples than one chunk holds
-        new object[] { 128, 8, 8, 128, 3, 3, 1, 1, 1, 1, 32, 2 }, // ResNeXt's 32 groups of four
-        new object[] { 128, 12, 12, 128, 3, 3, 1, 1, 1, 1, 2, 2 },// group products large enough for the GEMM to split
-        new object[] { 8, 5, 6, 12, 1, 1, 1, 1, 0, 0, 4, 3 },     // grouped 1×1: no lowering
-        new object[] { 6, 7, 7, 4, 1, 1, 2, 2, 0, 0, 2, 2 },      // grouped 1×1 with stride: lowered
+        new object[] { 4, 7, 8, 6, 3, 3, 1, 1, 1, 1, 2, 3 },      // direct: two groups, 2 → 3 channels each
+        new object[] { 8, 9, 9, 8, 3, 3, 2, 2, 1, 1, 4, 1 },      // direct: four groups, stride 2, batch of one
+        new object[] { 6, 7, 10, 9, 2, 4, 1, 2, 1, 0, 3, 2 },     // direct: rectangular kernel, stride in one axis
+        new object[] { 4, 6, 6, 8, 3, 3, 1, 1, 0, 0, 2, 3 },      // direct: unpadded, more outputs than inputs per group
+        new object[] { 128, 8, 8, 128, 3, 3, 1, 1, 1, 1, 32, 2 }, // direct: ResNeXt-50's 32 groups of four
+        new object[] { 8, 5, 6, 12, 1, 1, 1, 1, 0, 0, 4, 3 },     // direct: grouped 1×1
+        new object[] { 10, 7, 8, 14, 3, 3, 1, 1, 1, 1, 2, 3 },    // GEMM: two groups of five, 5 → 7 channels
+        new object[] { 12, 9, 9, 12, 3, 3, 2, 2, 1, 1, 2, 1 },    // GEMM: stride 2, batch of one
+        new object[] { 10, 7, 10, 6, 2, 4, 1, 2, 1, 0, 2, 2 },    // GEMM: rectangular kernel, stride in one axis
+        new object[] { 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 8, 6 },  // GEMM: more examples than one chunk holds
+        new object[] { 80, 6, 6, 80, 3, 3, 1, 1, 1, 1, 16, 2 },   // GEMM: many small products, split over threads by group
+        new object[] { 128, 12, 12, 128, 3, 3, 1, 1, 1, 1, 2, 2 },// GEMM: products large enough for the GEMM to split
+        new object[] { 16, 5, 6, 24, 1, 1, 1, 1, 0, 0, 2, 3 },    // GEMM: grouped 1×1, no lowering
+        new object[] { 10, 7, 7, 4, 1, 1, 2, 2, 0, 0, 2, 2 },     // GEMM: grouped 1×1 with stride, lowered
         new object[] { 5, 8, 8, 5, 3, 3, 1, 1, 1, 1, 5, 3 },      // depthwise 3×3
         new object[] { 4, 9, 11, 4, 3, 3, 2, 2, 1, 1, 4, 2 },     // depthwise, stride 2
         new object[] { 3, 6, 7, 6, 3, 3, 1, 1, 1, 1, 3, 2 },      // depthwise with two outputs per channel
@@ -26,6 +33,7 @@ public class GroupedConv2dTests
         new object[] { 4, 5, 6, 4, 1, 1, 1, 1, 0, 0, 4, 2 },      // depthwise 1×1
         new object[] { 2, 4, 4, 2, 3, 3, 2, 2, 2, 2, 2, 2 },      // depthwise, padding as large as the kernel allows
         new object[] { 16, 14, 14, 16, 3, 3, 2, 2, 1, 1, 16, 4 }, // depthwise, a MobileNet-like downsampling layer
+        new object[] { 3, 40, 40, 3, 3, 3, 1, 1, 1, 1, 3, 1 },    // depthwise, a plane larger than the first one each thread saw
     ];
 
     internal static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)
@@ -124,9 +132,11 @@ public class GroupedConv2dTests
     }
 
     [Theory]
-    [InlineData(4, 5, 6, 6, 3, 3, 1, 1, 1, 1, 2, 2)]   // two groups, lowered
-    [InlineData(6, 7, 5, 6, 3, 2, 2, 1, 1, 0, 3, 2)]   // three groups, stride in one axis
-    [InlineData(4, 4, 5, 8, 1, 1, 1, 1, 0, 0, 4, 2)]   // grouped 1×1
+    [InlineData(4, 5, 6, 6, 3, 3, 1, 1, 1, 1, 2, 2)]   // direct: two groups
+    [InlineData(6, 7, 5, 6, 3, 2, 2, 1, 1, 0, 3, 2)]   // direct: three groups, stride in one axis
+    [InlineData(10, 4, 5, 4, 3, 3, 1, 1, 1, 1, 2, 2)]  // GEMM: two groups of five
+    [InlineData(10, 6, 5, 4, 3, 2, 2, 1, 1, 0, 2, 2)]  // GEMM: stride in one axis
+    [InlineData(16, 3, 4, 8, 1, 1, 1, 1, 0, 0, 2, 2)]  // GEMM: grouped 1×1
     [InlineData(3, 6, 6, 3, 3, 3, 1, 1, 1, 1, 3, 2)]   // depthwise
     [InlineData(2, 7, 9, 4, 3, 3, 2, 2, 1, 1, 2, 3)]   // depthwise with two outputs per channel, stride 2
     [InlineData(2, 5, 11, 2, 2, 4, 1, 3, 1, 1, 2, 1)]  // depthwise, rectangular kernel, width stride 3
@@ -164,6 +174,8 @@ public class GroupedConv2dTests
     [InlineData(4, 7, 8, 6, 3, 3, 1, 1, 1, 1, 2, 2)]
     [InlineData(6, 6, 6, 6, 3, 3, 2, 2, 1, 1, 6, 3)]
     [InlineData(8, 5, 6, 4, 1, 1, 1, 1, 0, 0, 4, 2)]
+    [InlineData(20, 7, 6, 10, 3, 3, 1, 1, 1, 1, 2, 2)]
+    [InlineData(24, 5, 6, 12, 1, 1, 1, 1, 0, 0, 3, 2)]
     public void GroupedEqualsUngroupedWithBlockDiagonalWeight(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
         int ph, int pw, int groups, int batch)
     {
@@ -255,10 +267,11 @@ public class GroupedConv2dTests
 public class GroupedConv2dDeterminismTests
 {
     [Theory]
-    [InlineData(32, 10, 10, 32, 3, 3, 1, 1, 1, 1, 8, 5)]    // grouped, lowered, groups split over threads
+    [InlineData(64, 10, 10, 64, 3, 3, 1, 1, 1, 1, 8, 5)]    // GEMM per group, groups split over threads
+    [InlineData(32, 10, 10, 32, 3, 3, 1, 1, 1, 1, 8, 5)]    // direct, groups of four
     [InlineData(24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 24, 5)]   // depthwise
     [InlineData(12, 9, 9, 24, 3, 3, 2, 2, 1, 1, 12, 3)]     // depthwise, two outputs per channel, stride 2
-    [InlineData(16, 6, 6, 16, 1, 1, 1, 1, 0, 0, 4, 3)]      // grouped 1×1
+    [InlineData(32, 6, 6, 32, 1, 1, 1, 1, 0, 0, 4, 3)]      // grouped 1×1 by GEMM
     public void ResultsDoNotDependOnTheThreadCount(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw,
         int groups, int batch)
     {

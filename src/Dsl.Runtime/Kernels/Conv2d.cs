@@ -39,9 +39,9 @@ public readonly record struct Conv2dGeometry(
 /// it too: see <see cref="DirectConv2d"/>.
 /// <para>Grouped convolutions take the same path with one GEMM per group: the column rows of a group's input
 /// channels, the weight rows of its output channels and the product rows of its outputs are each one contiguous
-/// block, so lowering and scattering are unchanged (see <see cref="GroupedGemm"/>). Depthwise convolutions (one
-/// input channel per group) have too short a reduction for a GEMM and are computed directly: see
-/// <see cref="DepthwiseConv2d"/>.</para>
+/// block, so lowering and scattering are unchanged (see <see cref="GroupedGemm"/>). Depthwise convolutions and other
+/// narrow groups have too short a reduction for a GEMM and are computed directly: see <see cref="DirectGroupedConv2d"/>.
+/// The ungrouped fast paths above apply only to ungrouped layers.</para>
 /// </remarks>
 public static unsafe class Conv2d
 {
@@ -54,7 +54,7 @@ public static unsafe class Conv2d
     {
         ValidateGeometry(g);
         Validate.NonNegative(batch, nameof(batch));
-        if (batch == 0 || DepthwiseConv2d.Applies(g) || IsPointwise(g)) return 0;
+        if (batch == 0 || DirectGroupedConv2d.Applies(g) || IsPointwise(g)) return 0;
         if (WideConv2d.Applies(g)) return (int)WideConv2d.WorkspaceLength(g);
         long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
         if (length > Array.MaxLength)
@@ -74,10 +74,10 @@ public static unsafe class Conv2d
         Validate.AtLeast(workspace.Length, workspaceNeeded, nameof(workspace));
         if (batch == 0) return;
 
-        if (DepthwiseConv2d.Applies(g))
+        if (DirectGroupedConv2d.Applies(g))
         {
             fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
-                DepthwiseConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
+                DirectGroupedConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
             return;
         }
 
@@ -140,10 +140,10 @@ public static unsafe class Conv2d
             return;
         }
 
-        if (DepthwiseConv2d.Applies(g))
+        if (DirectGroupedConv2d.Applies(g))
         {
             fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, dBiasPtr = dBias)
-                DepthwiseConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
+                DirectGroupedConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
                     dBias.IsEmpty ? null : dBiasPtr);
             return;
         }
