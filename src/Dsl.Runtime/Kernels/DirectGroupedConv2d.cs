@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dsl.Runtime;
 
@@ -13,11 +14,11 @@ namespace Dsl.Runtime;
 /// <remarks>
 /// <para>A group's reduction is only (in/G)·kh·kw long (9 for a depthwise 3×3), so a GEMM per group would spend its
 /// time packing and on partly empty register tiles, and lowering would write kh·kw copies of the input to read each
-/// once. Instead, eight outputs along a row are one vector, and each tap is one load and one FMA.</para>
+/// once. Instead, eight or sixteen outputs along a row are one vector, and each tap is one load and one FMA.</para>
 /// <para>Strided windows are made contiguous by splitting each padded plane into sw phases: phase p holds padded
 /// columns p, p + sw, p + 2·sw, …, so output column ow's tap kj is element <c>ow + kj/sw</c> of phase <c>kj mod sw</c>.
 /// Phase rows are wide enough for whole vectors past the last output (the slack stays zero), which lets the
-/// gradients run whole vectors over an output gradient row padded with zeros to a multiple of eight.</para>
+/// gradients run whole vectors over an output gradient row padded with zeros to whole vectors.</para>
 /// <para>Forward splits (example, group) units over threads. Backward splits groups, and each part loops over the
 /// whole batch, so every weight and bias gradient is summed by one thread in batch order: the result does not
 /// depend on the number of threads. The weight gradient is one dot product per tap between the output gradient and
@@ -26,7 +27,6 @@ namespace Dsl.Runtime;
 /// </remarks>
 internal static unsafe class DirectGroupedConv2d
 {
-    private const int Lanes = 8;
     /// <summary>Output rows computed together in the forward pass: four independent FMA chains per tap hide its latency.</summary>
     private const int RowBlock = 4;
 
@@ -62,8 +62,9 @@ internal static unsafe class DirectGroupedConv2d
         public readonly int InPlane, OutPlane, InSize, OutSize;
         /// <summary>Phase row width, floats of one phase plane, and of all sw of them.</summary>
         public readonly int PhaseW, PhaseFloats, ChannelFloats, InputFloats;
-        /// <summary>Output gradient row pitch (a whole number of vectors) and plane size in that layout.</summary>
-        public readonly int DyPitch, DyFloats;
+        /// <summary>Floats per vector (8 or 16), the output gradient row pitch (a whole number of vectors) and the
+        /// gradient plane's size in that layout.</summary>
+        public readonly int Lanes, DyPitch, DyFloats;
 
         public Shape(in Conv2dGeometry g)
         {
@@ -73,9 +74,11 @@ internal static unsafe class DirectGroupedConv2d
             OutH = g.OutHeight; OutW = g.OutWidth;
             InPlane = InH * InW; OutPlane = OutH * OutW; InSize = g.InSize; OutSize = g.OutSize;
             int paddedH = InH + 2 * PadH, paddedW = InW + 2 * PadW;
+            // Sixteen lanes only where a row fills at least one vector; narrower rows would compute mostly junk.
+            Lanes = Avx512F.IsSupported && OutW >= 16 ? 16 : 8;
             DyPitch = (OutW + Lanes - 1) / Lanes * Lanes;
             DyFloats = OutH * DyPitch;
-            // Vectors start at most at DyPitch − 8 and shift by at most (kw − 1)/sw.
+            // Vectors start at most at DyPitch − Lanes and shift by at most (kw − 1)/sw.
             PhaseW = Math.Max((paddedW + StrideW - 1) / StrideW, DyPitch + (KernelW - 1) / StrideW);
             PhaseFloats = paddedH * PhaseW;
             ChannelFloats = StrideW * PhaseFloats;
@@ -117,8 +120,10 @@ internal static unsafe class DirectGroupedConv2d
                 for (int m = 0; m < s.GroupOut; m++)
                 {
                     int co = group * s.GroupOut + m;
-                    PlaneForward(s, phases, taps, Weight + (long)co * s.Reduction, Bias == null ? 0 : Bias[co],
-                        Y + (long)n * s.OutSize + (long)co * s.OutPlane);
+                    float* w = Weight + (long)co * s.Reduction, y = Y + (long)n * s.OutSize + (long)co * s.OutPlane;
+                    float b = Bias == null ? 0 : Bias[co];
+                    if (s.Lanes == 16) PlaneForward<FloatLanes512, Vector512<float>>(s, phases, taps, w, b, y);
+                    else PlaneForward<FloatLanes256, Vector256<float>>(s, phases, taps, w, b, y);
                 }
             }
         }
@@ -134,7 +139,7 @@ internal static unsafe class DirectGroupedConv2d
         {
             Shape s = S;
             (int begin, int end) = KernelParallel.Range(s.Groups, part, parts);
-            long sums = (long)s.GroupOut * s.Reduction * Lanes;
+            long sums = (long)s.GroupOut * s.Reduction * s.Lanes;
             float* phases = Scratch.Floats(2L * s.InputFloats + s.DyFloats + sums);
             float* dPhases = phases + s.InputFloats, dyPadded = dPhases + s.InputFloats, partialSums = dyPadded + s.DyFloats;
             int* taps = Scratch.Ints(s.Reduction);
@@ -157,17 +162,30 @@ internal static unsafe class DirectGroupedConv2d
                         float* dyPlane = Dy + (long)n * s.OutSize + (long)co * s.OutPlane;
                         if (DBias != null) DBias[co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(dyPlane, s.OutPlane));
                         VectorOps.CopyRows(dyPadded, s.DyPitch, dyPlane, s.OutW, s.OutH, s.OutW);
-                        PlaneWeightGradient(s, phases, taps, dyPadded, partialSums + (long)m * s.Reduction * Lanes);
-                        if (Dx != null) PlaneInputGradient(s, dPhases, taps, dyPadded, Weight + (long)co * s.Reduction);
+                        float* sumsOfChannel = partialSums + (long)m * s.Reduction * s.Lanes, w = Weight + (long)co * s.Reduction;
+                        if (s.Lanes == 16)
+                        {
+                            PlaneWeightGradient<FloatLanes512, Vector512<float>>(s, phases, taps, dyPadded, sumsOfChannel);
+                            if (Dx != null) PlaneInputGradient<FloatLanes512, Vector512<float>>(s, dPhases, taps, dyPadded, w);
+                        }
+                        else
+                        {
+                            PlaneWeightGradient<FloatLanes256, Vector256<float>>(s, phases, taps, dyPadded, sumsOfChannel);
+                            if (Dx != null) PlaneInputGradient<FloatLanes256, Vector256<float>>(s, dPhases, taps, dyPadded, w);
+                        }
                     }
                     if (Dx == null) continue;
                     for (int c = 0; c < s.GroupIn; c++)
                         EmptyPhases(s, dPhases + (long)c * s.ChannelFloats, Dx + (long)n * s.InSize + groupOffset + (long)c * s.InPlane);
                 }
+                float* partial = partialSums;
                 for (int m = 0; m < s.GroupOut; m++)
-                    for (int t = 0; t < s.Reduction; t++)
-                        DWeight[(long)(group * s.GroupOut + m) * s.Reduction + t] =
-                            Vector256.Sum(Vector256.Load(partialSums + ((long)m * s.Reduction + t) * Lanes));
+                    for (int t = 0; t < s.Reduction; t++, partial += s.Lanes)
+                    {
+                        float sum = 0;
+                        for (int lane = 0; lane < s.Lanes; lane++) sum += partial[lane];
+                        DWeight[(long)(group * s.GroupOut + m) * s.Reduction + t] = sum;
+                    }
             }
         }
     }
@@ -213,107 +231,112 @@ internal static unsafe class DirectGroupedConv2d
         }
     }
 
-    private static void PlaneForward(in Shape s, float* phases, int* taps, float* w, float b, float* y)
+    private static void PlaneForward<TLanes, TVector>(in Shape s, float* phases, int* taps, float* w, float b, float* y)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        int outW = s.OutW, rowStep = s.StrideH * s.PhaseW, tapCount = s.Reduction;
+        int lanes = TLanes.Count, outW = s.OutW, rowStep = s.StrideH * s.PhaseW, tapCount = s.Reduction;
         int oh = 0;
         for (; oh + RowBlock <= s.OutH; oh += RowBlock)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
-            // Vectors of eight along the row; the last one overlaps the previous, which only recomputes outputs.
-            for (int ow = 0; ; ow += Lanes)
+            // Whole vectors along the row; the last one overlaps the previous, which only recomputes outputs.
+            for (int ow = 0; ; ow += lanes)
             {
-                if (ow > outW - Lanes) ow = Math.Max(0, outW - Lanes);
-                Vector256<float> a0 = Vector256.Create(b), a1 = a0, a2 = a0, a3 = a0;
+                if (ow > outW - lanes) ow = Math.Max(0, outW - lanes);
+                TVector a0 = TLanes.Broadcast(b), a1 = a0, a2 = a0, a3 = a0;
                 float* p = source + ow;
                 for (int t = 0; t < tapCount; t++)
                 {
-                    Vector256<float> k = Vector256.Create(w[t]);
+                    TVector k = TLanes.Broadcast(w[t]);
                     float* q = p + taps[t];
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(q), k, a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(q + rowStep), k, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Load(q + 2 * rowStep), k, a2);
-                    a3 = Vector256.FusedMultiplyAdd(Vector256.Load(q + 3 * rowStep), k, a3);
+                    a0 = TLanes.MultiplyAdd(TLanes.Load(q), k, a0);
+                    a1 = TLanes.MultiplyAdd(TLanes.Load(q + rowStep), k, a1);
+                    a2 = TLanes.MultiplyAdd(TLanes.Load(q + 2 * rowStep), k, a2);
+                    a3 = TLanes.MultiplyAdd(TLanes.Load(q + 3 * rowStep), k, a3);
                 }
-                Store(a0, target + ow, outW);
-                Store(a1, target + outW + ow, outW);
-                Store(a2, target + 2 * outW + ow, outW);
-                Store(a3, target + 3 * outW + ow, outW);
-                if (ow + Lanes >= outW) break;
+                Store<TLanes, TVector>(a0, target + ow, outW);
+                Store<TLanes, TVector>(a1, target + outW + ow, outW);
+                Store<TLanes, TVector>(a2, target + 2 * outW + ow, outW);
+                Store<TLanes, TVector>(a3, target + 3 * outW + ow, outW);
+                if (ow + lanes >= outW) break;
             }
         }
         for (; oh < s.OutH; oh++)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
-            for (int ow = 0; ; ow += Lanes)
+            for (int ow = 0; ; ow += lanes)
             {
-                if (ow > outW - Lanes) ow = Math.Max(0, outW - Lanes);
-                Vector256<float> a = Vector256.Create(b);
+                if (ow > outW - lanes) ow = Math.Max(0, outW - lanes);
+                TVector a = TLanes.Broadcast(b);
                 float* p = source + ow;
                 for (int t = 0; t < tapCount; t++)
-                    a = Vector256.FusedMultiplyAdd(Vector256.Load(p + taps[t]), Vector256.Create(w[t]), a);
-                Store(a, target + ow, outW);
-                if (ow + Lanes >= outW) break;
+                    a = TLanes.MultiplyAdd(TLanes.Load(p + taps[t]), TLanes.Broadcast(w[t]), a);
+                Store<TLanes, TVector>(a, target + ow, outW);
+                if (ow + lanes >= outW) break;
             }
         }
     }
 
     /// <summary>A vector of outputs; in rows narrower than a vector, only the row's <paramref name="outW"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> value, float* target, int outW)
+    private static void Store<TLanes, TVector>(TVector value, float* target, int outW)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        if (outW >= Lanes) value.Store(target);
-        else StorePartial(value, target, outW);
+        if (outW >= TLanes.Count) TLanes.Store(value, target);
+        else StorePartial<TLanes, TVector>(value, target, outW);
     }
 
     // Out of line, so that the common full store stays a single instruction in the loop.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartial(Vector256<float> value, float* target, int count)
+    private static void StorePartial<TLanes, TVector>(TVector value, float* target, int count)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        for (int i = 0; i < count; i++) target[i] = value.GetElement(i);
+        for (int i = 0; i < count; i++) target[i] = TLanes.Element(value, i);
     }
 
-    /// <summary>Adds, per tap, the dot product of the output gradient with the tap's shifted input to 8-lane partial sums.</summary>
-    private static void PlaneWeightGradient(in Shape s, float* phases, int* taps, float* dyPadded, float* partialSums)
+    /// <summary>Adds, per tap, the dot product of the output gradient with the tap's shifted input to per-lane partial sums.</summary>
+    private static void PlaneWeightGradient<TLanes, TVector>(in Shape s, float* phases, int* taps, float* dyPadded, float* partialSums)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        int rowStep = s.StrideH * s.PhaseW, pitch = s.DyPitch, outH = s.OutH;
+        int lanes = TLanes.Count, rowStep = s.StrideH * s.PhaseW, pitch = s.DyPitch, outH = s.OutH;
         for (int t = 0; t < s.Reduction; t++)
         {
             // Two chains, so consecutive FMAs do not wait on each other.
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+            TVector a0 = TLanes.Zero, a1 = TLanes.Zero;
             float* source = phases + taps[t];
             for (int oh = 0; oh < outH; oh++, source += rowStep)
             {
                 float* d = dyPadded + oh * pitch;
                 int ow = 0;
-                for (; ow + 2 * Lanes <= pitch; ow += 2 * Lanes)
+                for (; ow + 2 * lanes <= pitch; ow += 2 * lanes)
                 {
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d + ow), Vector256.Load(source + ow), a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(d + ow + Lanes), Vector256.Load(source + ow + Lanes), a1);
+                    a0 = TLanes.MultiplyAdd(TLanes.Load(d + ow), TLanes.Load(source + ow), a0);
+                    a1 = TLanes.MultiplyAdd(TLanes.Load(d + ow + lanes), TLanes.Load(source + ow + lanes), a1);
                 }
-                if (ow < pitch) a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d + ow), Vector256.Load(source + ow), a0);
+                if (ow < pitch) a0 = TLanes.MultiplyAdd(TLanes.Load(d + ow), TLanes.Load(source + ow), a0);
             }
-            float* sum = partialSums + t * Lanes;
-            (Vector256.Load(sum) + a0 + a1).Store(sum);
+            float* sum = partialSums + t * lanes;
+            TLanes.Store(TLanes.Add(TLanes.Load(sum), TLanes.Add(a0, a1)), sum);
         }
     }
 
     /// <summary>Adds each tap's weighted output gradient rows into the padded input gradient phases.</summary>
-    private static void PlaneInputGradient(in Shape s, float* dPhases, int* taps, float* dyPadded, float* w)
+    private static void PlaneInputGradient<TLanes, TVector>(in Shape s, float* dPhases, int* taps, float* dyPadded, float* w)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        int rowStep = s.StrideH * s.PhaseW, pitch = s.DyPitch, outH = s.OutH;
+        int lanes = TLanes.Count, rowStep = s.StrideH * s.PhaseW, pitch = s.DyPitch, outH = s.OutH;
         // Tap by tap: within one tap the vectors written never overlap, so no load waits on a partly overlapping store.
         for (int t = 0; t < s.Reduction; t++)
         {
-            Vector256<float> k = Vector256.Create(w[t]);
+            TVector k = TLanes.Broadcast(w[t]);
             float* target = dPhases + taps[t];
             for (int oh = 0; oh < outH; oh++, target += rowStep)
             {
                 float* d = dyPadded + oh * pitch;
-                for (int ow = 0; ow < pitch; ow += Lanes)
-                    Vector256.FusedMultiplyAdd(Vector256.Load(d + ow), k, Vector256.Load(target + ow)).Store(target + ow);
+                for (int ow = 0; ow < pitch; ow += lanes)
+                    TLanes.Store(TLanes.MultiplyAdd(TLanes.Load(d + ow), k, TLanes.Load(target + ow)), target + ow);
             }
         }
     }
