@@ -198,6 +198,15 @@ internal static unsafe class DirectGroupedConv2d
             VectorOps.CopyRows(phases + s.PadH * s.PhaseW + s.PadW, s.PhaseW, plane, s.InW, s.InH, s.InW);
             return;
         }
+        if (s.StrideW == 2 && Avx2.IsSupported)
+        {
+            // Even input columns go to one phase and odd ones to the other, which is which depending on the padding.
+            float* evens = phases + s.PadW % 2 * s.PhaseFloats + s.PadH * s.PhaseW + s.PadW / 2;
+            float* odds = phases + (s.PadW + 1) % 2 * s.PhaseFloats + s.PadH * s.PhaseW + (s.PadW + 1) / 2;
+            for (int ih = 0; ih < s.InH; ih++, evens += s.PhaseW, odds += s.PhaseW)
+                Deinterleave(plane + ih * s.InW, s.InW, evens, odds);
+            return;
+        }
         for (int p = 0; p < s.StrideW; p++)
         {
             // The first input column that lands in phase p, and its index there; then every sw-th column.
@@ -219,6 +228,14 @@ internal static unsafe class DirectGroupedConv2d
             VectorOps.CopyRows(plane, s.InW, phases + s.PadH * s.PhaseW + s.PadW, s.PhaseW, s.InH, s.InW);
             return;
         }
+        if (s.StrideW == 2 && Avx2.IsSupported)
+        {
+            float* evens = phases + s.PadW % 2 * s.PhaseFloats + s.PadH * s.PhaseW + s.PadW / 2;
+            float* odds = phases + (s.PadW + 1) % 2 * s.PhaseFloats + s.PadH * s.PhaseW + (s.PadW + 1) / 2;
+            for (int ih = 0; ih < s.InH; ih++, evens += s.PhaseW, odds += s.PhaseW)
+                Interleave(evens, odds, plane + ih * s.InW, s.InW);
+            return;
+        }
         for (int p = 0; p < s.StrideW; p++)
         {
             int first = ((p - s.PadW) % s.StrideW + s.StrideW) % s.StrideW, index = (first + s.PadW) / s.StrideW;
@@ -229,6 +246,41 @@ internal static unsafe class DirectGroupedConv2d
                 for (int iw = first, i = 0; iw < s.InW; iw += s.StrideW, i++) row[iw] = source[i];
             }
         }
+    }
+
+    /// <summary>Splits a row into its even and odd elements, sixteen at a time: a stride-2 layer's phase split
+    /// otherwise costs more than its arithmetic.</summary>
+    private static void Deinterleave(float* row, int length, float* evens, float* odds)
+    {
+        int i = 0;
+        for (; i + 16 <= length; i += 16)
+        {
+            Vector256<float> a = Avx.LoadVector256(row + i), b = Avx.LoadVector256(row + i + 8);
+            // Within each 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then the 64-bit pairs in order 0, 2, 1, 3.
+            Vector256<float> even = Avx.Shuffle(a, b, 0b10_00_10_00), odd = Avx.Shuffle(a, b, 0b11_01_11_01);
+            Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle().Store(evens + i / 2);
+            Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle().Store(odds + i / 2);
+        }
+        for (; i < length; i++)
+        {
+            if ((i & 1) == 0) evens[i / 2] = row[i];
+            else odds[i / 2] = row[i];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Deinterleave"/>.</summary>
+    private static void Interleave(float* evens, float* odds, float* row, int length)
+    {
+        int i = 0;
+        for (; i + 16 <= length; i += 16)
+        {
+            Vector256<float> even = Avx.LoadVector256(evens + i / 2), odd = Avx.LoadVector256(odds + i / 2);
+            // (e0 o0 e1 o1 | e4 o4 e5 o5) and (e2 o2 e3 o3 | e6 o6 e7 o7), then their 128-bit halves in order.
+            Vector256<float> low = Avx.UnpackLow(even, odd), high = Avx.UnpackHigh(even, odd);
+            Avx.Permute2x128(low, high, 0x20).Store(row + i);
+            Avx.Permute2x128(low, high, 0x31).Store(row + i + 8);
+        }
+        for (; i < length; i++) row[i] = (i & 1) == 0 ? evens[i / 2] : odds[i / 2];
     }
 
     private static void PlaneForward<TLanes, TVector>(in Shape s, float* phases, int* taps, float* w, float b, float* y)
