@@ -117,7 +117,17 @@ internal static unsafe class DirectGroupedConv2d
                 float* groupInput = X + (long)n * s.InSize + (long)group * s.GroupIn * s.InPlane;
                 for (int c = 0; c < s.GroupIn; c++)
                     FillPhases(s, groupInput + (long)c * s.InPlane, phases + (long)c * s.ChannelFloats);
-                for (int m = 0; m < s.GroupOut; m++)
+                int m = 0;
+                // Output channels in pairs where there are two: each input load then feeds two FMAs.
+                for (; m + 2 <= s.GroupOut; m += 2)
+                {
+                    int co = group * s.GroupOut + m;
+                    float* w = Weight + (long)co * s.Reduction, y = Y + (long)n * s.OutSize + (long)co * s.OutPlane;
+                    float b0 = Bias == null ? 0 : Bias[co], b1 = Bias == null ? 0 : Bias[co + 1];
+                    if (s.Lanes == 16) PlanePairForward<FloatLanes512, Vector512<float>>(s, phases, taps, w, b0, b1, y);
+                    else PlanePairForward<FloatLanes256, Vector256<float>>(s, phases, taps, w, b0, b1, y);
+                }
+                if (m < s.GroupOut)
                 {
                     int co = group * s.GroupOut + m;
                     float* w = Weight + (long)co * s.Reduction, y = Y + (long)n * s.OutSize + (long)co * s.OutPlane;
@@ -331,21 +341,75 @@ internal static unsafe class DirectGroupedConv2d
         }
     }
 
+    /// <summary>
+    /// Two consecutive output channels (weights at <paramref name="w"/> and <c>w + Reduction</c>, outputs at
+    /// <paramref name="y"/> and <c>y + OutPlane</c>) from the same input: four rows by two channels, so each tap's
+    /// four input loads feed eight FMAs.
+    /// </summary>
+    private static void PlanePairForward<TLanes, TVector>(in Shape s, float* phases, int* taps, float* w, float b0, float b1, float* y)
+        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
+    {
+        int lanes = TLanes.Count, outW = s.OutW, rowStep = s.StrideH * s.PhaseW, tapCount = s.Reduction, outPlane = s.OutPlane;
+        float* w1 = w + tapCount;
+        int oh = 0;
+        for (; oh + RowBlock <= s.OutH; oh += RowBlock)
+        {
+            float* source = phases + oh * rowStep;
+            float* target = y + oh * outW;
+            for (int ow = 0; ; ow += lanes)
+            {
+                if (ow > outW - lanes) ow = Math.Max(0, outW - lanes);
+                TVector a0 = TLanes.Broadcast(b0), a1 = a0, a2 = a0, a3 = a0;
+                TVector c0 = TLanes.Broadcast(b1), c1 = c0, c2 = c0, c3 = c0;
+                float* p = source + ow;
+                for (int t = 0; t < tapCount; t++)
+                {
+                    TVector k = TLanes.Broadcast(w[t]), l = TLanes.Broadcast(w1[t]);
+                    float* q = p + taps[t];
+                    TVector v0 = TLanes.Load(q), v1 = TLanes.Load(q + rowStep);
+                    TVector v2 = TLanes.Load(q + 2 * rowStep), v3 = TLanes.Load(q + 3 * rowStep);
+                    a0 = TLanes.MultiplyAdd(v0, k, a0); c0 = TLanes.MultiplyAdd(v0, l, c0);
+                    a1 = TLanes.MultiplyAdd(v1, k, a1); c1 = TLanes.MultiplyAdd(v1, l, c1);
+                    a2 = TLanes.MultiplyAdd(v2, k, a2); c2 = TLanes.MultiplyAdd(v2, l, c2);
+                    a3 = TLanes.MultiplyAdd(v3, k, a3); c3 = TLanes.MultiplyAdd(v3, l, c3);
+                }
+                float* t0 = target + ow, t1 = t0 + outPlane;
+                Store<TLanes, TVector>(a0, t0, outW); Store<TLanes, TVector>(c0, t1, outW);
+                Store<TLanes, TVector>(a1, t0 + outW, outW); Store<TLanes, TVector>(c1, t1 + outW, outW);
+                Store<TLanes, TVector>(a2, t0 + 2 * outW, outW); Store<TLanes, TVector>(c2, t1 + 2 * outW, outW);
+                Store<TLanes, TVector>(a3, t0 + 3 * outW, outW); Store<TLanes, TVector>(c3, t1 + 3 * outW, outW);
+                if (ow + lanes >= outW) break;
+            }
+        }
+        for (; oh < s.OutH; oh++)
+        {
+            float* source = phases + oh * rowStep;
+            float* target = y + oh * outW;
+            for (int ow = 0; ; ow += lanes)
+            {
+                if (ow > outW - lanes) ow = Math.Max(0, outW - lanes);
+                TVector a = TLanes.Broadcast(b0), c = TLanes.Broadcast(b1);
+                float* p = source + ow;
+                for (int t = 0; t < tapCount; t++)
+                {
+                    TVector v = TLanes.Load(p + taps[t]);
+                    a = TLanes.MultiplyAdd(v, TLanes.Broadcast(w[t]), a);
+                    c = TLanes.MultiplyAdd(v, TLanes.Broadcast(w1[t]), c);
+                }
+                Store<TLanes, TVector>(a, target + ow, outW);
+                Store<TLanes, TVector>(c, target + outPlane + ow, outW);
+                if (ow + lanes >= outW) break;
+            }
+        }
+    }
+
     /// <summary>A vector of outputs; in rows narrower than a vector, only the row's <paramref name="outW"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TLanes, TVector>(TVector value, float* target, int outW)
         where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
         if (outW >= TLanes.Count) TLanes.Store(value, target);
-        else StorePartial<TLanes, TVector>(value, target, outW);
-    }
-
-    // Out of line, so that the common full store stays a single instruction in the loop.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartial<TLanes, TVector>(TVector value, float* target, int count)
-        where TLanes : struct, IFloatLanes<TVector> where TVector : struct
-    {
-        for (int i = 0; i < count; i++) target[i] = TLanes.Element(value, i);
+        else TLanes.StoreFirst(value, target, outW);
     }
 
     /// <summary>Adds, per tap, the dot product of the output gradient with the tap's shifted input to per-lane partial sums.</summary>

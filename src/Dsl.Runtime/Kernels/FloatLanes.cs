@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dsl.Runtime;
 
@@ -17,7 +18,9 @@ internal unsafe interface IFloatLanes<TVector> where TVector : struct
     /// <summary><c>left · right + addend</c>, fused.</summary>
     static abstract TVector MultiplyAdd(TVector left, TVector right, TVector addend);
     static abstract TVector Add(TVector left, TVector right);
-    static abstract float Element(TVector value, int index);
+    /// <summary>Stores the first <paramref name="count"/> lanes, without a call: a call after a loop makes the JIT
+    /// spill the loop's vector accumulators on every iteration, since no vector register survives a call.</summary>
+    static abstract void StoreFirst(TVector value, float* target, int count);
 }
 
 /// <summary>Eight lanes (AVX).</summary>
@@ -32,7 +35,13 @@ internal readonly unsafe struct FloatLanes256 : IFloatLanes<Vector256<float>>
     public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
         Vector256.FusedMultiplyAdd(left, right, addend);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Element(Vector256<float> value, int index) => value.GetElement(index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(Vector256<float> value, float* target, int count)
+    {
+        Vector256<int> active = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count));
+        if (Avx.IsSupported) Avx.MaskStore(target, active.AsSingle(), value);
+        else for (int i = 0; i < count; i++) target[i] = value.GetElement(i);
+    }
 }
 
 /// <summary>Sixteen lanes (AVX-512; see <see cref="Gemm"/> on why the instruction set, not
@@ -48,5 +57,12 @@ internal readonly unsafe struct FloatLanes512 : IFloatLanes<Vector512<float>>
     public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
         Vector512.FusedMultiplyAdd(left, right, addend);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Element(Vector512<float> value, int index) => value.GetElement(index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(Vector512<float> value, float* target, int count)
+    {
+        Vector512<int> active = Vector512.LessThan(
+            Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count));
+        if (Avx512F.IsSupported) Avx512F.MaskStore(target, active.AsSingle(), value);
+        else for (int i = 0; i < count; i++) target[i] = value.GetElement(i);
+    }
 }
