@@ -58,18 +58,21 @@ internal static unsafe class DirectGroupedConv2d
     /// <summary>Derived sizes, computed once.</summary>
     private readonly struct Shape
     {
-        public readonly int Groups, GroupIn, GroupOut, InH, InW, KernelW, StrideH, StrideW, PadH, PadW, OutH, OutW, Taps, Reduction;
+        public readonly int Groups, GroupIn, GroupOut, InH, InW, KernelH, KernelW, StrideH, StrideW, PadH, PadW, OutH, OutW, Taps, Reduction;
         public readonly int InPlane, OutPlane, InSize, OutSize;
         /// <summary>Phase row width, floats of one phase plane, and of all sw of them.</summary>
         public readonly int PhaseW, PhaseFloats, ChannelFloats, InputFloats;
         /// <summary>Floats per vector (8 or 16), the output gradient row pitch (a whole number of vectors) and the
         /// gradient plane's size in that layout.</summary>
         public readonly int Lanes, DyPitch, DyFloats;
+        /// <summary>Stride-1 input gradient: the output gradient with a zero border of kh − 1 rows and kw − 1 columns
+        /// (and slack for whole vectors), its row pitch, rows and floats per plane, and the taps per input channel.</summary>
+        public readonly int GatherPitch, GatherRows, GatherFloats, GatherTaps;
 
         public Shape(in Conv2dGeometry g)
         {
             Groups = g.Groups; GroupIn = g.InChannelsPerGroup; GroupOut = g.OutChannelsPerGroup;
-            InH = g.InHeight; InW = g.InWidth; KernelW = g.KernelWidth; Taps = g.KernelHeight * g.KernelWidth; Reduction = GroupIn * Taps;
+            InH = g.InHeight; InW = g.InWidth; KernelH = g.KernelHeight; KernelW = g.KernelWidth; Taps = g.KernelHeight * g.KernelWidth; Reduction = GroupIn * Taps;
             StrideH = g.StrideHeight; StrideW = g.StrideWidth; PadH = g.PadHeight; PadW = g.PadWidth;
             OutH = g.OutHeight; OutW = g.OutWidth;
             InPlane = InH * InW; OutPlane = OutH * OutW; InSize = g.InSize; OutSize = g.OutSize;
@@ -83,6 +86,42 @@ internal static unsafe class DirectGroupedConv2d
             PhaseFloats = paddedH * PhaseW;
             ChannelFloats = StrideW * PhaseFloats;
             InputFloats = GroupIn * ChannelFloats;
+            // Input row ih reads gradient rows ih + ph … ih + ph + kh − 1 of the bordered plane, and a vector from
+            // column iw reads up to Lanes − 1 + pw + kw − 1 past it.
+            GatherPitch = Math.Max(OutW + 2 * (KernelW - 1), Math.Max(InW, Lanes) + PadW + KernelW - 1);
+            GatherRows = Math.Max(OutH + 2 * (KernelH - 1), InH + PadH + KernelH - 1);
+            GatherFloats = GatherRows * GatherPitch;
+            GatherTaps = GroupOut * Taps;
+        }
+
+        /// <summary>Whether the input gradient is gathered (stride 1) rather than scattered tap by tap.</summary>
+        public bool Gathers => StrideH == 1 && StrideW == 1;
+
+        public PlaneLoop ForwardLoop => new(OutH, OutW, StrideH * PhaseW, Reduction, OutPlane);
+
+        /// <summary>The stride-1 input gradient as a forward pass over the bordered output gradient with the kernel
+        /// flipped: one output channel's taps after another, producing input planes.</summary>
+        public PlaneLoop GatherLoop => new(InH, InW, GatherPitch, GatherTaps, InPlane);
+
+        /// <summary>Offset of flipped tap (m, ki, kj) in the bordered output gradient planes, in the order of
+        /// <see cref="FillGatherWeights"/>.</summary>
+        public void FillGatherTaps(int* taps)
+        {
+            for (int t = 0; t < GatherTaps; t++)
+            {
+                int m = t / Taps, ki = t % Taps / KernelW, kj = t % KernelW;
+                taps[t] = m * GatherFloats + (KernelH - 1 - ki) * GatherPitch + KernelW - 1 - kj;
+            }
+        }
+
+        /// <summary>The weights each input channel of <paramref name="group"/> sees through the gradient, as
+        /// <c>[in/G, out/G, kh, kw]</c>: per input channel, one contiguous run in the gather's tap order.</summary>
+        public void FillGatherWeights(float* weight, int group, float* gathered)
+        {
+            for (int c = 0; c < GroupIn; c++)
+                for (int m = 0; m < GroupOut; m++)
+                    for (int t = 0; t < Taps; t++)
+                        gathered[(c * GroupOut + m) * Taps + t] = weight[((long)(group * GroupOut + m) * GroupIn + c) * Taps + t];
         }
 
         /// <summary>Offset of tap (c, ki, kj) from an output position's origin in a group's phase planes, in weight order.</summary>
@@ -95,6 +134,10 @@ internal static unsafe class DirectGroupedConv2d
             }
         }
     }
+
+    /// <summary>The extent of one forward-style pass over a plane: output rows and width, input row step, taps, and
+    /// the distance between two output planes.</summary>
+    private readonly record struct PlaneLoop(int Rows, int Width, int RowStep, int TapCount, int Plane);
 
     private struct ForwardWork : IParallelWork
     {
@@ -124,16 +167,16 @@ internal static unsafe class DirectGroupedConv2d
                     int co = group * s.GroupOut + m;
                     float* w = Weight + (long)co * s.Reduction, y = Y + (long)n * s.OutSize + (long)co * s.OutPlane;
                     float b0 = Bias == null ? 0 : Bias[co], b1 = Bias == null ? 0 : Bias[co + 1];
-                    if (s.Lanes == 16) PlanePairForward<FloatLanes512, Vector512<float>>(s, phases, taps, w, b0, b1, y);
-                    else PlanePairForward<FloatLanes256, Vector256<float>>(s, phases, taps, w, b0, b1, y);
+                    if (s.Lanes == 16) PlanePairForward<FloatLanes512, Vector512<float>>(s.ForwardLoop, phases, taps, w, b0, b1, y);
+                    else PlanePairForward<FloatLanes256, Vector256<float>>(s.ForwardLoop, phases, taps, w, b0, b1, y);
                 }
                 if (m < s.GroupOut)
                 {
                     int co = group * s.GroupOut + m;
                     float* w = Weight + (long)co * s.Reduction, y = Y + (long)n * s.OutSize + (long)co * s.OutPlane;
                     float b = Bias == null ? 0 : Bias[co];
-                    if (s.Lanes == 16) PlaneForward<FloatLanes512, Vector512<float>>(s, phases, taps, w, b, y);
-                    else PlaneForward<FloatLanes256, Vector256<float>>(s, phases, taps, w, b, y);
+                    if (s.Lanes == 16) PlaneForward<FloatLanes512, Vector512<float>>(s.ForwardLoop, phases, taps, w, b, y);
+                    else PlaneForward<FloatLanes256, Vector256<float>>(s.ForwardLoop, phases, taps, w, b, y);
                 }
             }
         }
@@ -150,43 +193,59 @@ internal static unsafe class DirectGroupedConv2d
             Shape s = S;
             (int begin, int end) = KernelParallel.Range(s.Groups, part, parts);
             long sums = (long)s.GroupOut * s.Reduction * s.Lanes;
-            float* phases = Scratch.Floats(2L * s.InputFloats + s.DyFloats + sums);
+            bool gathers = Dx != null && s.Gathers;
+            long gatherFloats = gathers ? (long)s.GroupOut * s.GatherFloats + (long)s.GroupIn * s.GatherTaps : 0;
+            float* phases = Scratch.Floats(2L * s.InputFloats + s.DyFloats + sums + gatherFloats);
             float* dPhases = phases + s.InputFloats, dyPadded = dPhases + s.InputFloats, partialSums = dyPadded + s.DyFloats;
-            int* taps = Scratch.Ints(s.Reduction);
+            float* dyBordered = partialSums + sums, gatherWeights = dyBordered + (long)s.GroupOut * s.GatherFloats;
+            int* taps = Scratch.Ints(s.Reduction + (gathers ? s.GatherTaps : 0));
+            int* gatherTaps = taps + s.Reduction;
             s.FillTaps(taps);
-            // Borders, slack and the columns past Wo of the padded output gradient stay zero from here on.
+            if (gathers) s.FillGatherTaps(gatherTaps);
+            // Borders, slack and the columns past Wo of the padded output gradients stay zero from here on.
             VectorOps.Clear(phases, s.InputFloats);
             VectorOps.Clear(dyPadded, s.DyFloats);
+            if (gathers) VectorOps.Clear(dyBordered, s.GroupOut * s.GatherFloats);
             for (int group = begin; group < end; group++)
             {
                 VectorOps.Clear(partialSums, (int)sums);
+                if (gathers) s.FillGatherWeights(Weight, group, gatherWeights);
                 long groupOffset = (long)group * s.GroupIn * s.InPlane;
                 for (int n = 0; n < Batch; n++)
                 {
                     for (int c = 0; c < s.GroupIn; c++)
                         FillPhases(s, X + (long)n * s.InSize + groupOffset + (long)c * s.InPlane, phases + (long)c * s.ChannelFloats);
-                    if (Dx != null) VectorOps.Clear(dPhases, s.InputFloats);
+                    if (Dx != null && !gathers) VectorOps.Clear(dPhases, s.InputFloats);
                     for (int m = 0; m < s.GroupOut; m++)
                     {
                         int co = group * s.GroupOut + m;
                         float* dyPlane = Dy + (long)n * s.OutSize + (long)co * s.OutPlane;
                         if (DBias != null) DBias[co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(dyPlane, s.OutPlane));
                         VectorOps.CopyRows(dyPadded, s.DyPitch, dyPlane, s.OutW, s.OutH, s.OutW);
+                        if (gathers)
+                            VectorOps.CopyRows(dyBordered + (long)m * s.GatherFloats + (s.KernelH - 1) * s.GatherPitch + s.KernelW - 1,
+                                s.GatherPitch, dyPlane, s.OutW, s.OutH, s.OutW);
                         float* sumsOfChannel = partialSums + (long)m * s.Reduction * s.Lanes, w = Weight + (long)co * s.Reduction;
                         if (s.Lanes == 16)
                         {
                             PlaneWeightGradient<FloatLanes512, Vector512<float>>(s, phases, taps, dyPadded, sumsOfChannel);
-                            if (Dx != null) PlaneInputGradient<FloatLanes512, Vector512<float>>(s, dPhases, taps, dyPadded, w);
+                            if (Dx != null && !gathers) PlaneInputGradient<FloatLanes512, Vector512<float>>(s, dPhases, taps, dyPadded, w);
                         }
                         else
                         {
                             PlaneWeightGradient<FloatLanes256, Vector256<float>>(s, phases, taps, dyPadded, sumsOfChannel);
-                            if (Dx != null) PlaneInputGradient<FloatLanes256, Vector256<float>>(s, dPhases, taps, dyPadded, w);
+                            if (Dx != null && !gathers) PlaneInputGradient<FloatLanes256, Vector256<float>>(s, dPhases, taps, dyPadded, w);
                         }
                     }
                     if (Dx == null) continue;
+                    float* dxGroup = Dx + (long)n * s.InSize + groupOffset;
+                    if (gathers)
+                    {
+                        GatherInputGradient(s, dyBordered + s.PadH * s.GatherPitch + s.PadW, gatherTaps, gatherWeights, dxGroup);
+                        continue;
+                    }
                     for (int c = 0; c < s.GroupIn; c++)
-                        EmptyPhases(s, dPhases + (long)c * s.ChannelFloats, Dx + (long)n * s.InSize + groupOffset + (long)c * s.InPlane);
+                        EmptyPhases(s, dPhases + (long)c * s.ChannelFloats, dxGroup + (long)c * s.InPlane);
                 }
                 float* partial = partialSums;
                 for (int m = 0; m < s.GroupOut; m++)
@@ -197,6 +256,30 @@ internal static unsafe class DirectGroupedConv2d
                         DWeight[(long)(group * s.GroupOut + m) * s.Reduction + t] = sum;
                     }
             }
+        }
+    }
+
+    /// <summary>
+    /// Stride-1 input gradient of one example's group: <c>dx[c, ih, iw] = Σ w[m, c, ki, kj] · dy[m, ih + ph − ki, iw + pw − kj]</c>,
+    /// a forward pass over the bordered output gradient with the kernel flipped. Each input vector is accumulated in
+    /// registers, where scattering would load and store it once per tap; input channels go in pairs like output
+    /// channels in the forward pass.
+    /// </summary>
+    private static void GatherInputGradient(in Shape s, float* dyOrigin, int* gatherTaps, float* gatherWeights, float* dx)
+    {
+        PlaneLoop l = s.GatherLoop;
+        int c = 0;
+        for (; c + 2 <= s.GroupIn; c += 2)
+        {
+            float* w = gatherWeights + (long)c * s.GatherTaps, plane = dx + (long)c * s.InPlane;
+            if (s.Lanes == 16) PlanePairForward<FloatLanes512, Vector512<float>>(l, dyOrigin, gatherTaps, w, 0, 0, plane);
+            else PlanePairForward<FloatLanes256, Vector256<float>>(l, dyOrigin, gatherTaps, w, 0, 0, plane);
+        }
+        if (c < s.GroupIn)
+        {
+            float* w = gatherWeights + (long)c * s.GatherTaps, plane = dx + (long)c * s.InPlane;
+            if (s.Lanes == 16) PlaneForward<FloatLanes512, Vector512<float>>(l, dyOrigin, gatherTaps, w, 0, plane);
+            else PlaneForward<FloatLanes256, Vector256<float>>(l, dyOrigin, gatherTaps, w, 0, plane);
         }
     }
 
@@ -293,12 +376,12 @@ internal static unsafe class DirectGroupedConv2d
         for (; i < length; i++) row[i] = (i & 1) == 0 ? evens[i / 2] : odds[i / 2];
     }
 
-    private static void PlaneForward<TLanes, TVector>(in Shape s, float* phases, int* taps, float* w, float b, float* y)
+    private static void PlaneForward<TLanes, TVector>(in PlaneLoop l, float* phases, int* taps, float* w, float b, float* y)
         where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        int lanes = TLanes.Count, outW = s.OutW, rowStep = s.StrideH * s.PhaseW, tapCount = s.Reduction;
+        int lanes = TLanes.Count, outW = l.Width, rowStep = l.RowStep, tapCount = l.TapCount, outH = l.Rows;
         int oh = 0;
-        for (; oh + RowBlock <= s.OutH; oh += RowBlock)
+        for (; oh + RowBlock <= outH; oh += RowBlock)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
@@ -324,7 +407,7 @@ internal static unsafe class DirectGroupedConv2d
                 if (ow + lanes >= outW) break;
             }
         }
-        for (; oh < s.OutH; oh++)
+        for (; oh < outH; oh++)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
@@ -342,17 +425,17 @@ internal static unsafe class DirectGroupedConv2d
     }
 
     /// <summary>
-    /// Two consecutive output channels (weights at <paramref name="w"/> and <c>w + Reduction</c>, outputs at
-    /// <paramref name="y"/> and <c>y + OutPlane</c>) from the same input: four rows by two channels, so each tap's
+    /// Two consecutive output channels (weights at <paramref name="w"/> and <c>w + TapCount</c>, outputs at
+    /// <paramref name="y"/> and <c>y + Plane</c>) from the same input: four rows by two channels, so each tap's
     /// four input loads feed eight FMAs.
     /// </summary>
-    private static void PlanePairForward<TLanes, TVector>(in Shape s, float* phases, int* taps, float* w, float b0, float b1, float* y)
+    private static void PlanePairForward<TLanes, TVector>(in PlaneLoop l, float* phases, int* taps, float* w, float b0, float b1, float* y)
         where TLanes : struct, IFloatLanes<TVector> where TVector : struct
     {
-        int lanes = TLanes.Count, outW = s.OutW, rowStep = s.StrideH * s.PhaseW, tapCount = s.Reduction, outPlane = s.OutPlane;
+        int lanes = TLanes.Count, outW = l.Width, rowStep = l.RowStep, tapCount = l.TapCount, outPlane = l.Plane, outH = l.Rows;
         float* w1 = w + tapCount;
         int oh = 0;
-        for (; oh + RowBlock <= s.OutH; oh += RowBlock)
+        for (; oh + RowBlock <= outH; oh += RowBlock)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
@@ -364,14 +447,14 @@ internal static unsafe class DirectGroupedConv2d
                 float* p = source + ow;
                 for (int t = 0; t < tapCount; t++)
                 {
-                    TVector k = TLanes.Broadcast(w[t]), l = TLanes.Broadcast(w1[t]);
+                    TVector k0 = TLanes.Broadcast(w[t]), k1 = TLanes.Broadcast(w1[t]);
                     float* q = p + taps[t];
                     TVector v0 = TLanes.Load(q), v1 = TLanes.Load(q + rowStep);
                     TVector v2 = TLanes.Load(q + 2 * rowStep), v3 = TLanes.Load(q + 3 * rowStep);
-                    a0 = TLanes.MultiplyAdd(v0, k, a0); c0 = TLanes.MultiplyAdd(v0, l, c0);
-                    a1 = TLanes.MultiplyAdd(v1, k, a1); c1 = TLanes.MultiplyAdd(v1, l, c1);
-                    a2 = TLanes.MultiplyAdd(v2, k, a2); c2 = TLanes.MultiplyAdd(v2, l, c2);
-                    a3 = TLanes.MultiplyAdd(v3, k, a3); c3 = TLanes.MultiplyAdd(v3, l, c3);
+                    a0 = TLanes.MultiplyAdd(v0, k0, a0); c0 = TLanes.MultiplyAdd(v0, k1, c0);
+                    a1 = TLanes.MultiplyAdd(v1, k0, a1); c1 = TLanes.MultiplyAdd(v1, k1, c1);
+                    a2 = TLanes.MultiplyAdd(v2, k0, a2); c2 = TLanes.MultiplyAdd(v2, k1, c2);
+                    a3 = TLanes.MultiplyAdd(v3, k0, a3); c3 = TLanes.MultiplyAdd(v3, k1, c3);
                 }
                 float* t0 = target + ow, t1 = t0 + outPlane;
                 Store<TLanes, TVector>(a0, t0, outW); Store<TLanes, TVector>(c0, t1, outW);
@@ -381,7 +464,7 @@ internal static unsafe class DirectGroupedConv2d
                 if (ow + lanes >= outW) break;
             }
         }
-        for (; oh < s.OutH; oh++)
+        for (; oh < outH; oh++)
         {
             float* source = phases + oh * rowStep;
             float* target = y + oh * outW;
