@@ -39,6 +39,9 @@ public class GroupedConv2dTests
         new object[] { 3, 4, 33, 6, 3, 1, 1, 1, 1, 0, 3, 2 },     // depthwise, two outputs per channel, rows of 33
         new object[] { 4, 5, 34, 6, 3, 3, 2, 2, 1, 1, 2, 2 },     // direct: groups of two, stride 2, rows of 17
         new object[] { 12, 9, 30, 12, 3, 3, 1, 1, 1, 1, 3, 3 },   // direct: groups of four, rows of 30
+        // Groups of 5–16 on rows of 16 or more go direct where AVX-512 is available and the columns outgrow the cache.
+        new object[] { 64, 24, 24, 64, 3, 3, 1, 1, 1, 1, 4, 2 },  // groups of 16
+        new object[] { 64, 32, 34, 32, 3, 3, 1, 2, 1, 1, 8, 1 },  // groups of 8 → 4, width stride 2
         new object[] { 3, 6, 21, 3, 3, 3, 2, 2, 0, 0, 3, 2 },     // depthwise, stride 2 without padding: 16 input columns and a tail
         new object[] { 2, 5, 32, 4, 4, 4, 2, 2, 2, 2, 2, 1 },     // depthwise, stride 2, even padding, rows of exactly two 16-column blocks
         new object[] { 4, 3, 50, 4, 3, 3, 1, 2, 3, 3, 4, 2 },     // depthwise, stride 2, odd padding wider than the kernel
