@@ -115,6 +115,9 @@ has inference && ort+=(lenet mlp)
 has recurrent && ts+=(lstm gru lstm-lm)
 has resnet && { ts+=(resnet18-cifar); ort+=(resnet18-cifar); }
 : >"$OUT/torchsharp.txt"; : >"$OUT/onnxruntime.txt"
+# Every workload of a peer: one process with 'all' instead of one per workload (each start loads the runtime again).
+[ "${ts[*]}" = "matmul lenet lenet-sigmoid mlp lstm gru lstm-lm resnet18-cifar" ] && ts=(all)
+[ "${ort[*]}" = "matmul lenet mlp resnet18-cifar" ] && ort=(all)
 for threads in 1 2; do
   for w in "${ts[@]}"; do
     say "TorchSharp $w, $threads thread(s)"
