@@ -92,6 +92,11 @@ else JOB=(--warmupCount 3 --iterationCount 15) RESNET_JOB=(--warmupCount 1 --ite
 say "building benchmarks (log: $OUT/build.log)"
 dotnet build "$ROOT/benchmarks/Dsl.Benchmarks/Dsl.Benchmarks.csproj" -c Release >"$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; exit 1; }
+if has recurrent; then  # the hand-composed recurrent steps must compute the right gradients before they are timed
+  say "gradient check of the hand-composed recurrent steps (log: $OUT/check.log)"
+  ( cd "$ROOT" && dotnet run -c Release --no-build --project benchmarks/Dsl.Benchmarks -- --check ) >"$OUT/check.log" 2>&1 \
+    || { cat "$OUT/check.log" >&2; say "error: gradient check failed"; exit 1; }
+fi
 bdn() {  # bdn LOG ARGS...: one BenchmarkDotNet session; a failed session is reported and the table shows gaps.
   local log=$1; shift
   ( cd "$ROOT" && dotnet run -c Release --no-build --project benchmarks/Dsl.Benchmarks -- \

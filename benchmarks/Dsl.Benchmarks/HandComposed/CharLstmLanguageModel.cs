@@ -44,6 +44,9 @@ internal sealed class CharLstmLanguageModel
             seed);
     }
 
+    /// <summary>Parameters and gradients, for <see cref="GradientCheck"/>.</summary>
+    public ParameterStore Parameters => _parameters;
+
     /// <summary>Logits <c>[35·32, 28]</c> (time-major positions) for time-major tokens <c>[35, 32]</c>.</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens)
     {

@@ -59,6 +59,9 @@ internal sealed class RecurrentClassifier
             : GruLayer.WorkspaceLength(_geometry, Batch)];
     }
 
+    /// <summary>Parameters and gradients, for <see cref="GradientCheck"/>.</summary>
+    public ParameterStore Parameters => _parameters;
+
     /// <summary>Logits <c>[64, 10]</c> for a batch-first input <c>[64, 28, 28]</c> (inference: nothing kept for backward is used).</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input)
     {
