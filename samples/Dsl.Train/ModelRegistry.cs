@@ -23,6 +23,17 @@ internal static class ModelRegistry
         new("mlp256", "784-256-128-100-10 MLP, ReLU (Fashion-MNIST benchmark)", seed => new Mlp256(seed), () => Mlp256.Summary, new(0.02f, 0.9f, 0f)),
         new("lenet-classic", "LeNet-5: sigmoid, average pooling (D2L 7.6)", seed => new LeNetClassic(seed), () => LeNetClassic.Summary, new(0.9f, 0f, 0f)),
         new("lenet-modern", "LeNet-5 with ReLU and max pooling", seed => new LeNetModern(seed), () => LeNetModern.Summary, new(0.05f, 0.9f, 0f)),
+        // Chapter 8's modern CNNs at Fashion-MNIST size (src/Dsl.Models/FashionMnist). SGD with momentum 0.9 throughout;
+        // the networks without batch norm take a smaller step, those with it a larger one and weight decay as torchvision's
+        // ResNet recipe (1e-4, scaled here to 5e-4 for the small data set).
+        new("alexnet", "AlexNet's design, scaled down (D2L 8.1)", seed => new AlexNetSmall(seed), () => AlexNetSmall.Summary, new(0.02f, 0.9f, 0f)),
+        new("vgg", "VGG blocks 16-32-64 (D2L 8.2)", seed => new VggSmall(seed), () => VggSmall.Summary, new(0.02f, 0.9f, 0f)),
+        new("nin", "NiN blocks, global average pooling (D2L 8.3)", seed => new NiNSmall(seed), () => NiNSmall.Summary, new(0.02f, 0.9f, 0f)),
+        new("googlenet", "stem and two Inception blocks (D2L 8.4)", seed => new GoogLeNetSmall(seed), () => GoogLeNetSmall.Summary, new(0.02f, 0.9f, 0f)),
+        new("resnet", "ResNet-18's shape, three stages of basic blocks (D2L 8.6)", seed => new ResNetSmall(seed), () => ResNetSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
+        new("resnext", "ResNeXt bottleneck stages, grouped convolutions (D2L 8.6.5)", seed => new ResNeXtSmall(seed), () => ResNeXtSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
+        new("densenet", "dense blocks and a transition (D2L 8.7)", seed => new DenseNetSmall(seed), () => DenseNetSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
+        new("regnet", "D2L's RegNetX-32: AnyNet stages, group width 16 (D2L 8.8)", seed => new RegNetSmall(seed), () => RegNetSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
     ];
 
     public const string DefaultModel = "lenet-modern";
