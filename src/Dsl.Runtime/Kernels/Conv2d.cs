@@ -3,9 +3,14 @@ using System.Numerics.Tensors;
 namespace Dsl.Runtime;
 
 /// <summary>Shape of a 2-D convolution over NCHW data; everything but the batch.</summary>
+/// <remarks>
+/// <see cref="Groups"/> splits the channels as PyTorch's <c>groups</c> does: output channels
+/// <c>[g·out/G, (g+1)·out/G)</c> see only input channels <c>[g·in/G, (g+1)·in/G)</c>, and the weight is
+/// <c>[out, in/G, kh, kw]</c>. Groups = in is a depthwise convolution (ResNeXt, RegNet, MobileNet).
+/// </remarks>
 public readonly record struct Conv2dGeometry(
     int InChannels, int InHeight, int InWidth, int OutChannels,
-    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int PadHeight, int PadWidth)
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int PadHeight, int PadWidth, int Groups = 1)
 {
     public int OutHeight => (InHeight + 2 * PadHeight - KernelHeight) / StrideHeight + 1;
     public int OutWidth => (InWidth + 2 * PadWidth - KernelWidth) / StrideWidth + 1;
@@ -13,11 +18,17 @@ public readonly record struct Conv2dGeometry(
     public int InSize => InChannels * InHeight * InWidth;
     /// <summary>Elements of one output example.</summary>
     public int OutSize => OutChannels * OutHeight * OutWidth;
-    /// <summary>Elements of the weight, out·in·kh·kw.</summary>
-    public int WeightSize => OutChannels * InChannels * KernelHeight * KernelWidth;
+    // Zero rather than a division by zero for Groups ≤ 0, so that such a geometry can still be printed in the error
+    // that rejects it.
+    /// <summary>Input channels each output channel sees, in/groups.</summary>
+    public int InChannelsPerGroup => Groups > 0 ? InChannels / Groups : 0;
+    /// <summary>Output channels of one group, out/groups.</summary>
+    public int OutChannelsPerGroup => Groups > 0 ? OutChannels / Groups : 0;
+    /// <summary>Elements of the weight, out·(in/groups)·kh·kw.</summary>
+    public int WeightSize => OutChannels * InChannelsPerGroup * KernelHeight * KernelWidth;
 }
 
-/// <summary>2-D convolution kernels. Weight <c>[out, in, kh, kw]</c> and bias <c>[out]</c>, PyTorch layout; data NCHW.</summary>
+/// <summary>2-D convolution kernels. Weight <c>[out, in/groups, kh, kw]</c> and bias <c>[out]</c>, PyTorch layout; data NCHW.</summary>
 /// <remarks>
 /// The batch is processed in chunks of examples sized to stay cache-resident. Each chunk is lowered to one column
 /// matrix (see <see cref="Im2Col"/>), multiplied by the weight in a single large GEMM, and the product is scattered
@@ -26,6 +37,11 @@ public readonly record struct Conv2dGeometry(
 /// Stride-1 layers small enough for one example to sit in L1/L2 (both of LeNet's) skip the lowering entirely on AVX-512
 /// hardware, forward and backward: see <see cref="WideConv2d"/>. Elsewhere, a forward pass with a short reduction skips
 /// it too: see <see cref="DirectConv2d"/>.
+/// <para>Grouped convolutions take the same path with one GEMM per group: the column rows of a group's input
+/// channels, the weight rows of its output channels and the product rows of its outputs are each one contiguous
+/// block, so lowering and scattering are unchanged (see <see cref="GroupedGemm"/>). Depthwise convolutions and other
+/// narrow groups have too short a reduction for a GEMM and are computed directly: see <see cref="DirectGroupedConv2d"/>.
+/// The ungrouped fast paths above apply only to ungrouped layers.</para>
 /// </remarks>
 public static unsafe class Conv2d
 {
@@ -38,7 +54,7 @@ public static unsafe class Conv2d
     {
         ValidateGeometry(g);
         Validate.NonNegative(batch, nameof(batch));
-        if (batch == 0 || IsPointwise(g)) return 0;
+        if (batch == 0 || DirectGroupedConv2d.Applies(g) || IsPointwise(g)) return 0;
         if (WideConv2d.Applies(g)) return (int)WideConv2d.WorkspaceLength(g);
         long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
         if (length > Array.MaxLength)
@@ -57,6 +73,13 @@ public static unsafe class Conv2d
         Validate.Length(y.Length, (long)batch * g.OutSize, nameof(y));
         Validate.AtLeast(workspace.Length, workspaceNeeded, nameof(workspace));
         if (batch == 0) return;
+
+        if (DirectGroupedConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                DirectGroupedConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
+            return;
+        }
 
         if (IsPointwise(g))
         {
@@ -80,19 +103,20 @@ public static unsafe class Conv2d
 
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
+        int groupReduction = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, groupOut = g.OutChannelsPerGroup;
         int columnsPerExample = Im2Col.ColumnsPerExample(g);
-        fixed (float* xPtr = x, biasPtr = bias, yPtr = y, workPtr = workspace)
+        fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y, workPtr = workspace)
         {
             for (int start = 0; start < batch; start += chunk)
             {
                 int count = Math.Min(chunk, batch - start);
                 int columns = count * columnsPerExample;
-                Span<float> col = workspace[..(reduction * columns)];
-                Span<float> product = workspace.Slice(reduction * columns, g.OutChannels * columns);
+                float* productPtr = workPtr + (long)reduction * columns;
                 Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
-                Gemm.Multiply(weight, false, col, false, product, g.OutChannels, columns, reduction);
-                fixed (float* productPtr = product)
-                    Im2Col.ScatterToImages(g, productPtr, bias.IsEmpty ? null : biasPtr, count, yPtr + (long)start * g.OutSize);
+                GroupedGemm.Multiply(g.Groups, weightPtr, false, (long)groupOut * groupReduction,
+                    workPtr, false, (long)groupReduction * columns, productPtr, (long)groupOut * columns,
+                    groupOut, columns, groupReduction);
+                Im2Col.ScatterToImages(g, productPtr, bias.IsEmpty ? null : biasPtr, count, yPtr + (long)start * g.OutSize);
             }
         }
     }
@@ -116,6 +140,14 @@ public static unsafe class Conv2d
             return;
         }
 
+        if (DirectGroupedConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, dBiasPtr = dBias)
+                DirectGroupedConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
+                    dBias.IsEmpty ? null : dBiasPtr);
+            return;
+        }
+
         if (IsPointwise(g))
         {
             BackwardPointwise(g, batch, x, weight, dy, dx, dWeight, dBias);
@@ -132,26 +164,30 @@ public static unsafe class Conv2d
 
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
+        int groupReduction = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, groupOut = g.OutChannelsPerGroup;
+        long weightStride = (long)groupOut * groupReduction;
         int columnsPerExample = Im2Col.ColumnsPerExample(g);
-        fixed (float* xPtr = x, dyPtr = dy, dxPtr = dx, workPtr = workspace)
+        fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, workPtr = workspace)
         {
             for (int start = 0; start < batch; start += chunk)
             {
                 int count = Math.Min(chunk, batch - start);
                 int columns = count * columnsPerExample;
-                Span<float> col = workspace[..(reduction * columns)];
                 Span<float> dProduct = workspace.Slice(reduction * columns, g.OutChannels * columns);
                 float* dProductPtr = workPtr + (long)reduction * columns;
+                long columnStride = (long)groupReduction * columns, productStride = (long)groupOut * columns;
 
                 Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
                 Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
-                Gemm.Multiply(dProduct, false, col, true, dWeight, g.OutChannels, reduction, columns, accumulate: start > 0);
+                GroupedGemm.Multiply(g.Groups, dProductPtr, false, productStride, workPtr, true, columnStride,
+                    dWeightPtr, weightStride, groupOut, groupReduction, columns, accumulate: start > 0);
                 for (int co = 0; co < dBias.Length; co++)
                     dBias[co] += TensorPrimitives.Sum(dProduct.Slice(co * columns, columns));
                 if (dx.IsEmpty) continue;
 
                 // The columns are no longer needed once dW has them, so their gradient reuses the same space.
-                Gemm.Multiply(weight, true, dProduct, false, col, reduction, columns, g.OutChannels);
+                GroupedGemm.Multiply(g.Groups, weightPtr, true, weightStride, dProductPtr, false, productStride,
+                    workPtr, columnStride, groupReduction, columns, groupOut);
                 Im2Col.Raise(g, workPtr, count, dxPtr + (long)start * g.InSize);
             }
         }
@@ -161,15 +197,21 @@ public static unsafe class Conv2d
         ReadOnlySpan<float> bias, Span<float> y)
     {
         int spatial = g.InHeight * g.InWidth;
-        for (int n = 0; n < batch; n++)
+        int groupIn = g.InChannelsPerGroup, groupOut = g.OutChannelsPerGroup;
+        fixed (float* xPtr = x, weightPtr = weight, yPtr = y)
         {
-            Span<float> yExample = y.Slice(n * g.OutSize, g.OutSize);
-            Gemm.Multiply(weight, false, x.Slice(n * g.InSize, g.InSize), false, yExample, g.OutChannels, spatial, g.InChannels);
-            if (bias.IsEmpty) continue;
-            for (int co = 0; co < g.OutChannels; co++)
+            for (int n = 0; n < batch; n++)
             {
-                Span<float> plane = yExample.Slice(co * spatial, spatial);
-                TensorPrimitives.Add(plane, bias[co], plane);
+                GroupedGemm.Multiply(g.Groups, weightPtr, false, (long)groupOut * groupIn,
+                    xPtr + (long)n * g.InSize, false, (long)groupIn * spatial, yPtr + (long)n * g.OutSize, (long)groupOut * spatial,
+                    groupOut, spatial, groupIn);
+                if (bias.IsEmpty) continue;
+                Span<float> yExample = y.Slice(n * g.OutSize, g.OutSize);
+                for (int co = 0; co < g.OutChannels; co++)
+                {
+                    Span<float> plane = yExample.Slice(co * spatial, spatial);
+                    TensorPrimitives.Add(plane, bias[co], plane);
+                }
             }
         }
     }
@@ -178,15 +220,22 @@ public static unsafe class Conv2d
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias)
     {
         int spatial = g.InHeight * g.InWidth;
-        for (int n = 0; n < batch; n++)
+        int groupIn = g.InChannelsPerGroup, groupOut = g.OutChannelsPerGroup;
+        long weightStride = (long)groupOut * groupIn, inStride = (long)groupIn * spatial, outStride = (long)groupOut * spatial;
+        fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight)
         {
-            ReadOnlySpan<float> dyExample = dy.Slice(n * g.OutSize, g.OutSize);
-            Gemm.Multiply(dyExample, false, x.Slice(n * g.InSize, g.InSize), true, dWeight,
-                g.OutChannels, g.InChannels, spatial, accumulate: n > 0);
-            if (!dx.IsEmpty)
-                Gemm.Multiply(weight, true, dyExample, false, dx.Slice(n * g.InSize, g.InSize), g.InChannels, spatial, g.OutChannels);
-            for (int co = 0; co < dBias.Length; co++)
-                dBias[co] += TensorPrimitives.Sum(dyExample.Slice(co * spatial, spatial));
+            for (int n = 0; n < batch; n++)
+            {
+                float* dyExample = dyPtr + (long)n * g.OutSize;
+                GroupedGemm.Multiply(g.Groups, dyExample, false, outStride, xPtr + (long)n * g.InSize, true, inStride,
+                    dWeightPtr, weightStride, groupOut, groupIn, spatial, accumulate: n > 0);
+                if (!dx.IsEmpty)
+                    GroupedGemm.Multiply(g.Groups, weightPtr, true, weightStride, dyExample, false, outStride,
+                        dxPtr + (long)n * g.InSize, inStride, groupIn, spatial, groupOut);
+                ReadOnlySpan<float> dyPlanes = dy.Slice(n * g.OutSize, g.OutSize);
+                for (int co = 0; co < dBias.Length; co++)
+                    dBias[co] += TensorPrimitives.Sum(dyPlanes.Slice(co * spatial, spatial));
+            }
         }
     }
 
@@ -212,6 +261,11 @@ public static unsafe class Conv2d
         Validate.Positive(g.StrideWidth, "StrideWidth");
         Validate.NonNegative(g.PadHeight, "PadHeight");
         Validate.NonNegative(g.PadWidth, "PadWidth");
+        Validate.Positive(g.Groups, "Groups");
+        if (g.InChannels % g.Groups != 0 || g.OutChannels % g.Groups != 0)
+            throw new ArgumentException(
+                $"Groups = {g.Groups} must divide both InChannels = {g.InChannels} and OutChannels = {g.OutChannels}; " +
+                $"it does not divide {(g.InChannels % g.Groups != 0 ? $"InChannels = {g.InChannels}" : $"OutChannels = {g.OutChannels}")}.", nameof(g));
         if (g.InHeight + 2 * g.PadHeight < g.KernelHeight || g.InWidth + 2 * g.PadWidth < g.KernelWidth)
             throw new ArgumentException(
                 $"The {g.KernelHeight}×{g.KernelWidth} kernel is larger than the padded {g.InHeight + 2 * g.PadHeight}×{g.InWidth + 2 * g.PadWidth} input.", nameof(g));

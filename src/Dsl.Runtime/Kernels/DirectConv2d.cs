@@ -18,7 +18,7 @@ internal static unsafe class DirectConv2d
 
     public static bool Applies(in Conv2dGeometry g)
     {
-        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.OutWidth < 8) return false;
+        if (g.Groups != 1 || g.StrideHeight != 1 || g.StrideWidth != 1 || g.OutWidth < 8) return false;
         if (g.InChannels * g.KernelHeight * g.KernelWidth > MaxReduction) return false;
         long padded = (long)g.InChannels * (g.InHeight + 2 * g.PadHeight) * (g.InWidth + 2 * g.PadWidth);
         return padded + 16 <= PaddedFloats;

@@ -34,7 +34,7 @@ internal static unsafe class WideConv2d
     /// <summary>Whether forward and both gradients of <paramref name="g"/> take this path.</summary>
     public static bool Applies(in Conv2dGeometry g)
     {
-        if (!Avx512F.IsSupported) return false;
+        if (!Avx512F.IsSupported || g.Groups != 1) return false;
         if (g.StrideHeight != 1 || g.StrideWidth != 1) return false;
         return Fits(g);
     }

@@ -55,6 +55,7 @@ namespace Dsl.Models
             "================================================\n" +
             "Total params: 203,530 (795.04 KiB)\n" +
             "Forward FLOPs per example: 203,520 (multiply-adds in Conv and Dense, element operations in the other layers)\n" +
+            "Multiply-adds in Conv and Dense per example: 203,264 (203.26 k)\n" +
             "Planned arena per example: 522 floats (2.04 KiB), 532 without buffer reuse\n";
 
         /// <summary>Shape of one input example, without the batch: (784).</summary>
