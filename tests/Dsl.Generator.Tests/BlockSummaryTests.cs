@@ -97,11 +97,12 @@ public sealed class BlockSummaryTests : IClassFixture<BlockSummaryTests.Compiled
             "stage1.1.residual1.add1 (Add)", "stage1.1.relu1 (ReLU)",
             "pool1 (GlobalAvgPool)", "flatten1 (Flatten)", "fc1 (Dense)",
         ];
-        var lines = summary.Split('\n').Where(l => l.Contains('(', StringComparison.Ordinal) && !l.StartsWith("Layer", StringComparison.Ordinal)
-            && !l.StartsWith("input", StringComparison.Ordinal) && !l.StartsWith("Network", StringComparison.Ordinal)
-            && !l.StartsWith("Total", StringComparison.Ordinal) && !l.StartsWith("Forward", StringComparison.Ordinal)
-            && !l.StartsWith("Planned", StringComparison.Ordinal)).ToList();
-        Assert.True(lines.Count == rows.Length, $"expected {rows.Length} op rows, found {lines.Count}:\n{summary}");
+        // The op rows: between the dashed line under the header and the closing rule, after the input row.
+        var all = summary.Split('\n');
+        int first = Array.FindIndex(all, l => l.StartsWith("---", StringComparison.Ordinal)) + 2;
+        int end = Array.FindIndex(all, first, l => l.StartsWith("===", StringComparison.Ordinal));
+        var lines = all[first..end];
+        Assert.True(lines.Length == rows.Length, $"expected {rows.Length} op rows, found {lines.Length}:\n{summary}");
         for (int i = 0; i < rows.Length; i++)
             Assert.True(lines[i].StartsWith(rows[i] + " ", StringComparison.Ordinal), $"row {i}: expected '{rows[i]}', got '{lines[i]}'");
         // No second block in the second position gets a projection: its input already has the output's shape.
