@@ -517,6 +517,39 @@ public sealed class BlockDiagnosticTests
         Assert.Empty(run.OutputWarningsAndErrors);
     }
 
+    [Fact(Skip = "Generator gap: a layer attribute with a compile error inside a [Block] class is dropped silently (NetworkParser.ReadBlock " +
+        "skips it) and the network is still generated from the remaining layers, where a network's own bad attribute generates nothing.")]
+    public void A_used_block_with_a_compile_error_generates_nothing_for_the_network()
+    {
+        var run = GeneratorHarness.Run(Source("""
+            [Block] [Conv(Block.Width, 3, Padding = 1), Conv(Oops, 1)] public sealed class Bad { }
+
+            [Network(3, 8, 8)]
+            [Use(typeof(Bad), Width = 4)]
+            [GlobalAvgPool, Flatten, Dense(10)]
+            public partial class Net { }
+            """));
+        Assert.Empty(run.GeneratorFailures);
+        Assert.Contains(run.OutputDiagnostics, d => d.Id == "CS0103");
+        // As for [Conv(Oops, 1)] in the network itself: the compiler's error alone, no half network.
+        Assert.DoesNotContain(run.GeneratedSources, s => s.HintName == "Demo.Net.g.cs");
+    }
+
+    [Fact(Skip = "Generator gap: placeholders are only substituted in int arguments; in a double argument (Dropout's p) Block.Width arrives " +
+        "as -1000001.0 and is reported as DSL004 'P must be in [0, 1) but is -1000001' instead of DSL014.")]
+    public void DSL014_placeholder_in_a_double_argument_is_named_as_a_placeholder()
+    {
+        var d = ReportsOne("DSL014", Source("""
+            [Block] [Dropout(Block.Width)] public sealed class Drop { }
+
+            [Network(3, 8, 8)]
+            [[|Use(typeof(Drop), Width = 4)|]]
+            [GlobalAvgPool, Flatten, Dense(10)]
+            public partial class Net { }
+            """));
+        MessageContains(d, "Block.Width");
+    }
+
     // ---- malformed declarations never crash the generator ------------------------------------------------------
 
     public static TheoryData<string, string> MalformedUses => new()
