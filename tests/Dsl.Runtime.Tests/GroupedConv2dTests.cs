@@ -34,6 +34,17 @@ public class GroupedConv2dTests
         new object[] { 2, 4, 4, 2, 3, 3, 2, 2, 2, 2, 2, 2 },      // depthwise, padding as large as the kernel allows
         new object[] { 16, 14, 14, 16, 3, 3, 2, 2, 1, 1, 16, 4 }, // depthwise, a MobileNet-like downsampling layer
         new object[] { 3, 40, 40, 3, 3, 3, 1, 1, 1, 1, 3, 1 },    // depthwise, a plane larger than the first one each thread saw
+        // Rows of 16 outputs or more use 16 lanes where AVX-512 is available, narrower ones 8.
+        new object[] { 2, 5, 16, 2, 3, 3, 1, 1, 1, 1, 2, 2 },     // depthwise, rows of exactly one wide vector
+        new object[] { 3, 4, 33, 6, 3, 1, 1, 1, 1, 0, 3, 2 },     // depthwise, two outputs per channel, rows of 33
+        new object[] { 4, 5, 34, 6, 3, 3, 2, 2, 1, 1, 2, 2 },     // direct: groups of two, stride 2, rows of 17
+        new object[] { 12, 9, 30, 12, 3, 3, 1, 1, 1, 1, 3, 3 },   // direct: groups of four, rows of 30
+        // Groups of 5–16 on rows of 16 or more go direct where AVX-512 is available and the columns outgrow the cache.
+        new object[] { 64, 24, 24, 64, 3, 3, 1, 1, 1, 1, 4, 2 },  // groups of 16
+        new object[] { 64, 32, 34, 32, 3, 3, 1, 2, 1, 1, 8, 1 },  // groups of 8 → 4, width stride 2
+        new object[] { 3, 6, 21, 3, 3, 3, 2, 2, 0, 0, 3, 2 },     // depthwise, stride 2 without padding: 16 input columns and a tail
+        new object[] { 2, 5, 32, 4, 4, 4, 2, 2, 2, 2, 2, 1 },     // depthwise, stride 2, even padding, rows of exactly two 16-column blocks
+        new object[] { 4, 3, 50, 4, 3, 3, 1, 2, 3, 3, 4, 2 },     // depthwise, stride 2, odd padding wider than the kernel
     ];
 
     internal static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)
@@ -140,6 +151,8 @@ public class GroupedConv2dTests
     [InlineData(3, 6, 6, 3, 3, 3, 1, 1, 1, 1, 3, 2)]   // depthwise
     [InlineData(2, 7, 9, 4, 3, 3, 2, 2, 1, 1, 2, 3)]   // depthwise with two outputs per channel, stride 2
     [InlineData(2, 5, 11, 2, 2, 4, 1, 3, 1, 1, 2, 1)]  // depthwise, rectangular kernel, width stride 3
+    [InlineData(2, 4, 18, 2, 3, 3, 1, 1, 1, 1, 2, 2)]  // depthwise, rows of 18: wide vectors where available
+    [InlineData(4, 3, 36, 4, 3, 3, 1, 2, 1, 1, 2, 2)]  // direct: groups of two, width stride 2, rows of 18
     public void GradientMatchesFiniteDifferences(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw,
         int groups, int batch)
     {
@@ -270,6 +283,7 @@ public class GroupedConv2dDeterminismTests
     [InlineData(64, 10, 10, 64, 3, 3, 1, 1, 1, 1, 8, 5)]    // GEMM per group, groups split over threads
     [InlineData(32, 10, 10, 32, 3, 3, 1, 1, 1, 1, 8, 5)]    // direct, groups of four
     [InlineData(24, 12, 12, 24, 3, 3, 1, 1, 1, 1, 24, 5)]   // depthwise
+    [InlineData(8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 8, 3)]      // depthwise, wide rows
     [InlineData(12, 9, 9, 24, 3, 3, 2, 2, 1, 1, 12, 3)]     // depthwise, two outputs per channel, stride 2
     [InlineData(32, 6, 6, 32, 1, 1, 1, 1, 0, 0, 4, 3)]      // grouped 1×1 by GEMM
     public void ResultsDoNotDependOnTheThreadCount(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw,

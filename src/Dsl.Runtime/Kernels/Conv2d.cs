@@ -6,7 +6,8 @@ namespace Dsl.Runtime;
 /// <remarks>
 /// <see cref="Groups"/> splits the channels as PyTorch's <c>groups</c> does: output channels
 /// <c>[g·out/G, (g+1)·out/G)</c> see only input channels <c>[g·in/G, (g+1)·in/G)</c>, and the weight is
-/// <c>[out, in/G, kh, kw]</c>. Groups = in is a depthwise convolution (ResNeXt, RegNet, MobileNet).
+/// <c>[out, in/G, kh, kw]</c>. ResNeXt and RegNet use groups of a few to a few dozen channels; Groups = in is a
+/// depthwise convolution (MobileNet).
 /// </remarks>
 public readonly record struct Conv2dGeometry(
     int InChannels, int InHeight, int InWidth, int OutChannels,
