@@ -12,7 +12,7 @@ namespace Dsl.Benchmarks;
 /// Square single-precision GEMM, <c>C = A·B</c>, against a row-at-a-time TensorPrimitives multiply (axpy over rows of B:
 /// vectorised, cache-friendly, but neither packed nor register-blocked) as the baseline.
 /// </summary>
-[Config(typeof(Config)), MedianColumn]
+[Config(typeof(Config)), MedianColumn, MemoryDiagnoser]
 public class GemmBenchmarks
 {
     private float[] _a = [], _b = [], _c = [];
