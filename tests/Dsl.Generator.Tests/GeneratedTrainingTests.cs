@@ -22,6 +22,13 @@ public sealed class GeneratedTrainingTests
         { "two convs no bias", "[Network(2, 5, 5)] [Conv(2, 2, Bias = false), Tanh, Conv(3, 2, 3, PaddingWidth = 1), Flatten, Dense(3, Bias = false)]" },
         { "pool first", "[Network(1, 6, 6)] [AvgPool(2), Conv(2, 3), Sigmoid, Flatten, Dense(3)]" },
         { "lenet in miniature", "[Network(1, 12, 12)] [Conv(3, 3, Padding = 1), ReLU, MaxPool(2), Conv(4, 3), ReLU, MaxPool(2), Flatten, Dense(6), ReLU, Dense(3)]" },
+        // Branching graphs: one value read by several ops gets the sum of their gradients.
+        { "parallel identity twice", "[Network(2, 5, 5)] [Conv(3, 3, Padding = 1), Parallel(Merge.Add, typeof(Identity), typeof(Identity)), Tanh, Flatten, Dense(3)]" },
+        { "concat of one value twice", "[Network(2, 4, 4)] [Conv(2, 3, Padding = 1), Tanh, Parallel(Merge.Concat, typeof(Identity), typeof(Identity)), Flatten, Dense(3)]" },
+        { "flat residual of identity", "[Network(6)] [Dense(5), Tanh, Residual(typeof(Identity)), Dense(3)]" },
+        { "residual of activations", "[Block] [Tanh, Sigmoid] public sealed class Activations { } [Network(6)] [Dense(5), Residual(typeof(Activations)), Tanh, Residual(typeof(Activations)), Dense(3)]" },
+        { "residual with projection", "[Block] [Conv(Block.Width, 3, Padding = 1, Stride = Block.Stride), Tanh] public sealed class Down { } [Network(2, 6, 6)] [Conv(3, 3, Padding = 1), Tanh, Residual(typeof(Down), Width = 4, Stride = 2), Tanh, Flatten, Dense(3)]" },
+        { "dense block and transition", "[Network(2, 5, 5)] [Conv(2, 3, Padding = 1), DenseBlock(2, 2), Transition(3), Flatten, Dense(3)]" },
     };
 
     [RuntimeTheory]

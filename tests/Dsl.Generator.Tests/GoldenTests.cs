@@ -35,6 +35,28 @@ public sealed class GoldenTests
     public void Norm_network_generated_code_matches_golden_file()
         => MatchesGolden("NormNet", NormNet, "Dsl.Models.NormNet.g.cs");
 
+    // Not a zoo model: a user block, a residual whose shape change brings a projection shortcut, a dense block and a
+    // transition, so the golden shows branches, concatenation and accumulated gradients.
+    private const string BlockNet = """
+        using Dsl;
+        namespace Dsl.Models;
+        [Block]
+        [Conv(Block.Width, 3, Padding = 1, Stride = Block.Stride, Bias = false), BatchNorm, ReLU]
+        [Conv(Block.Width, 3, Padding = 1, Bias = false), BatchNorm]
+        public sealed class GoldenBody { }
+
+        [Network(3, 8, 8)]
+        [Conv(4, 3, Padding = 1, Bias = false), BatchNorm, ReLU]
+        [Residual(typeof(GoldenBody), Width = 8, Stride = 2), ReLU]
+        [DenseBlock(2, 4), Transition(8)]
+        [GlobalAvgPool, Flatten, Dense(10)]
+        public partial class BlockNet { }
+        """;
+
+    [Fact]
+    public void Block_network_generated_code_matches_golden_file()
+        => MatchesGolden("BlockNet", BlockNet, "Dsl.Models.BlockNet.g.cs");
+
     private static void MatchesGolden(string name, string source, string hintName)
     {
         var run = GeneratorHarness.Run(source);

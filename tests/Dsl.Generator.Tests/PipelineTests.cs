@@ -172,6 +172,21 @@ public sealed class PipelineTests
         { "pool first", Spec([2, 8, 8], MaxPool(2), Conv(3, 3), Relu, Flatten, Dense(2)) },
         { "stacked activations", Spec([10], Dense(10), Relu, Sigmoid, Tanh, PRelu, Dense(10), Relu, Relu, Dense(2)) },
         { "flatten then dense twice", Spec([4, 4, 4], Flatten, Dense(8), Flatten, Dense(2)) },
+        // Branching graphs (blocks): values read by several ops, gradients shared, written and accumulated.
+        { "residual identity", BlockSpecs.ResidualIdentity() },
+        { "residual projection", BlockSpecs.ResidualProjection() },
+        { "residual forced projection", BlockSpecs.ResidualForcedProjection() },
+        { "residual chain", BlockSpecs.ResidualChain() },
+        { "residual on the input", BlockSpecs.ResidualOnInput() },
+        { "parallel add identity twice", BlockSpecs.ParallelAddIdentityTwice() },
+        { "parallel identity and conv", BlockSpecs.ParallelAddIdentityAndConv() },
+        { "three identity branches", BlockSpecs.ThreeIdentityBranches() },
+        { "inception", BlockSpecs.InceptionNet() },
+        { "dense block and transition", BlockSpecs.DenseNet() },
+        { "dense block with bottleneck", BlockSpecs.DenseNetBottleneck() },
+        { "stage of basic blocks", BlockSpecs.StageOfBasicBlocks() },
+        { "residual of activations", BlockSpecs.ActivationOnlyResidual() },
+        { "flat residual of activations", BlockSpecs.FlatActivationResidual() },
     };
 
     [Theory]
