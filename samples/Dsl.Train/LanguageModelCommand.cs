@@ -16,7 +16,7 @@ internal static class LanguageModelCommand
     private static readonly string[] Known =
     [
         "--text", "--cell", "--hidden", "--layers", "--embedding", "--dropout", "--steps", "--batch", "--epochs", "--lr",
-        "--clip", "--validation", "--prefix", "--generate", "--temperature", "--seed", "--threads",
+        "--clip", "--validation", "--partition", "--prefix", "--generate", "--temperature", "--seed", "--threads",
     ];
 
     public static int Run(IReadOnlyList<string> args)
@@ -32,12 +32,18 @@ internal static class LanguageModelCommand
             var other => throw new UsageException($"--cell expects lstm, gru or rnn but got '{other}'."),
         };
         int hidden = a.Int("--hidden", 256), layers = a.Int("--layers", 2), embedding = a.Int("--embedding", 0, min: 0);
-        int steps = a.Int("--steps", 35), batch = a.Int("--batch", 32), epochs = a.Int("--epochs", 30);
+        int steps = a.Int("--steps", 35), batch = a.Int("--batch", 32), epochs = a.Int("--epochs", 15);
         float lr = a.Float("--lr", 0.005f, 0f, inclusive: false), clip = a.Float("--clip", 1f, 0f, inclusive: false);
-        float dropout = a.Float("--dropout", 0f, max: 1f), validation = a.Float("--validation", 0.1f, max: 0.9f);
+        float dropout = a.Float("--dropout", 0.3f, max: 1f), validation = a.Float("--validation", 0.1f, max: 0.9f);
         float temperature = a.Float("--temperature", 0f);
         int generate = a.Int("--generate", 160, min: 0), seed = a.Int("--seed", 0, min: 0);
         string prefix = a.String("--prefix") ?? "the lighthouse ";
+        var partitioning = (a.String("--partition") ?? "sequential") switch
+        {
+            "sequential" => Partitioning.Sequential,
+            "random" => Partitioning.Random,
+            var other => throw new UsageException($"--partition expects sequential or random but got '{other}'."),
+        };
 
         string path = a.String("--text") ?? FindDefaultText();
         string text = File.ReadAllText(path);
@@ -45,7 +51,7 @@ internal static class LanguageModelCommand
         int heldOut = (int)(corpus.Length * (double)validation);
         int[] train = corpus[..(corpus.Length - heldOut)];
         int[] valid = corpus[(corpus.Length - heldOut)..];
-        var trainBatches = new LanguageModelBatches(train, batch, steps, Partitioning.Sequential, (ulong)seed);
+        var trainBatches = new LanguageModelBatches(train, batch, steps, partitioning, (ulong)seed);
         // A held-out tail too short for one minibatch is reported as absent rather than failing the run.
         LanguageModelBatches? validBatches = valid.Length > batch * (2 * steps + 1)
             ? new LanguageModelBatches(valid, batch, steps, Partitioning.Sequential, (ulong)seed + 1)
@@ -62,7 +68,7 @@ internal static class LanguageModelCommand
         Console.WriteLine(Invariant(
             $"model: {(embedding > 0 ? $"embedding {embedding}" : "one-hot")}, {layers} × {cell} {hidden}{(dropout > 0 ? $" (dropout {dropout})" : "")}, dense {vocabulary.Count}; {model.Parameters.Length} parameters"));
         Console.WriteLine(Invariant(
-            $"training: Adam lr {lr}, clip {clip}, batch {batch} × {steps} steps, sequential partitioning (state carried, detached), {epochs} epochs, seed {seed}, {Parallelism.MaxDegree} thread(s)"));
+            $"training: Adam lr {lr}, clip {clip}, batch {batch} × {steps} steps, {(partitioning == Partitioning.Sequential ? "sequential partitioning (state carried, detached)" : "random partitioning (state reset every minibatch)")}, {epochs} epochs, seed {seed}, {Parallelism.MaxDegree} thread(s)"));
 
         var meter = new PerplexityMeter();
         var x = new int[batch * steps];
@@ -76,6 +82,8 @@ internal static class LanguageModelCommand
             model.ResetState();
             while (trainBatches.MoveNext(x, y))
             {
+                // Rows of consecutive random minibatches are unrelated, so no state carries over.
+                if (partitioning == Partitioning.Random) model.ResetState();
                 float loss = model.TrainStep(x, y, adam, clip);
                 if (!float.IsFinite(loss))
                 {
