@@ -35,7 +35,7 @@ internal static class SequenceCommands
 
           dotnet run -c Release --project samples/Dsl.Train -- translate [options]
             GRU encoder-decoder on the synthetic translation task; prints loss per epoch, held-out BLEU, samples.
-            --pairs N (default 3000)  --epochs N (default 30)  --batch N (default 64)  --embedding N (default 64)
+            --pairs N (default 3000)  --epochs N (default 20)  --batch N (default 64)  --embedding N (default 64)
             --hidden N (default 128)  --layers N (default 2)  --dropout X (default 0.1)  --lr X (default 0.005)
             --clip X (default 1)  --seed N  --threads N
 

@@ -18,7 +18,7 @@ internal static class TranslateCommand
         var a = new SequenceArguments(args, 1, Known);
         if (a.Help) { Console.Write(SequenceCommands.Usage); return 0; }
         SequenceCommands.ApplyThreads(a);
-        int pairs = a.Int("--pairs", 3000, min: 20), epochs = a.Int("--epochs", 30), batch = a.Int("--batch", 64);
+        int pairs = a.Int("--pairs", 3000, min: 20), epochs = a.Int("--epochs", 20), batch = a.Int("--batch", 64);
         int embedding = a.Int("--embedding", 64), hidden = a.Int("--hidden", 128), layers = a.Int("--layers", 2), seed = a.Int("--seed", 0, min: 0);
         float dropout = a.Float("--dropout", 0.1f, max: 1f), lr = a.Float("--lr", 0.005f, 0f, inclusive: false);
         float clip = a.Float("--clip", 1f, 0f, inclusive: false);
