@@ -112,10 +112,13 @@ internal static class LanguageModelCommand
         string cleanPrefix = Tokenizer.LettersOnly(prefix);
         if (cleanPrefix.Length == 0) throw new UsageException($"--prefix '{prefix}' has no letters to start from.");
         int[] prefixTokens = vocabulary.Encode(Tokenizer.Characters(cleanPrefix));
+        // Greedy decoding of a small model soon falls into a loop (D2L shows the same); a sampled continuation shows more of what it learnt.
         var rng = new Rng((ulong)seed);
-        int[] generated = model.Predict(prefixTokens, generate, temperature, ref rng);
-        Console.WriteLine($"{(temperature > 0 ? Invariant($"sampled (temperature {temperature})") : "greedy")} continuation:");
-        Console.WriteLine(cleanPrefix + vocabulary.DecodeToString(generated));
+        Console.WriteLine("greedy continuation:");
+        Console.WriteLine(cleanPrefix + vocabulary.DecodeToString(model.Predict(prefixTokens, generate, 0f, ref rng)));
+        float sampling = temperature > 0f ? temperature : 0.6f;
+        Console.WriteLine(Invariant($"sampled continuation (temperature {sampling}, seed {seed}):"));
+        Console.WriteLine(cleanPrefix + vocabulary.DecodeToString(model.Predict(prefixTokens, generate, sampling, ref rng)));
         return 0;
     }
 

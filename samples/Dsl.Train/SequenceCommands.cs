@@ -30,7 +30,7 @@ internal static class SequenceCommands
             --validation X     fraction of the text held out for validation perplexity (default 0.1)
             --prefix TEXT      prefix to continue (default "the lighthouse ")
             --generate N       characters to generate (default 160)
-            --temperature X    0 for greedy, else sampling temperature (default 0)
+            --temperature X    temperature of the sampled continuation printed after the greedy one (default 0.6)
             --seed N, --threads N
 
           dotnet run -c Release --project samples/Dsl.Train -- translate [options]
