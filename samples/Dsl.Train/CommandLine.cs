@@ -50,6 +50,8 @@ internal sealed record CommandLine
             text.AppendLine("  --summary           print the model's layer table and exit");
             text.AppendLine("  -h, --help          print this help and exit");
             text.AppendLine();
+            text.AppendLine("sequence models (chapters 9-10): lm, translate, sine; e.g. `-- lm --help`");
+            text.AppendLine();
             text.AppendLine("models                                                                   default lr  momentum");
             foreach (var m in ModelRegistry.All)
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,

@@ -7,6 +7,9 @@ using Dsl.Train;
 // Exit codes: 0 success, 1 training failed (corrupt data, diverged), 2 bad command line or data set not found,
 // 130 interrupted by Ctrl+C (after reporting the accuracy reached).
 
+// lm, translate and sine are the sequence models of chapters 9–10 (SequenceCommands.cs).
+if (args.Length > 0 && SequenceCommands.IsCommand(args[0])) return SequenceCommands.Run(args);
+
 CommandLine options;
 try
 {
