@@ -12,11 +12,6 @@ namespace Dsl.Generator.Tests;
 /// </summary>
 public sealed class BlockGradientTests
 {
-    private const string RepeatedValueBug =
-        "Planner bug: a sum whose inputs repeat one value shares that value's gradient with the output gradient (Shared) and then " +
-        "accumulates the output gradient into it again for each repeat, reading memory it has just changed: three identity branches " +
-        "get 4·dy instead of 3·dy, and a later branch copies 2·dy. See the blocktests report.";
-
     public static TheoryData<string, string> RepeatedInputs => new()
     {
         { "three identities", "[Network(6)] [Dense(5), Tanh, Parallel(Merge.Add, typeof(Identity), typeof(Identity), typeof(Identity)), Dense(3)]" },
@@ -24,7 +19,7 @@ public sealed class BlockGradientTests
         { "three identities on a map", "[Network(2, 4, 4)] [Conv(2, 3, Padding = 1), Tanh, Parallel(Merge.Add, typeof(Identity), typeof(Identity), typeof(Identity)), Flatten, Dense(3)]" },
     };
 
-    [Theory(Skip = RepeatedValueBug)]
+    [Theory]
     [MemberData(nameof(RepeatedInputs))]
     public void Sum_of_a_value_repeated_gets_the_gradient_once_per_read(string name, string declaration)
     {
@@ -63,7 +58,7 @@ public sealed class BlockGradientTests
         }
     }
 
-    [Fact(Skip = RepeatedValueBug)]
+    [Fact]
     public void A_gradient_shared_with_the_output_gradient_is_not_accumulated_into_by_the_same_sum()
     {
         // Shared means "this input's gradient is the output gradient's memory" and emits no code. Copying the output gradient

@@ -67,6 +67,17 @@ public sealed class BlockExpander
         foreach (LayerArgument argument in layer.Arguments)
         {
             LayerArgument resolved = use is null ? argument : argument with { Location = site.Location };
+            if (argument.Kind == ArgumentKind.Double && BlockParameters.IsPlaceholder(argument.Value))
+            {
+                // The placeholders are ints; one passed where a double goes (a dropout rate) arrives as its raw value.
+                if (valid)
+                {
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBlockId, use is null ? argument.Location : site.Location, site.Display, site.Number,
+                        $"{layer.Display} passes {BlockParameters.NameOf(argument.IntValue)} as {argument.Name}, but the placeholders stand for whole numbers of channels, strides or groups; write {argument.Name} itself"));
+                }
+                valid = false;
+                continue;
+            }
             if (argument.Kind == ArgumentKind.Int && BlockParameters.IsPlaceholder(argument.Value))
             {
                 int placeholder = argument.IntValue;

@@ -132,4 +132,8 @@ public sealed record LayerSpec(
 /// <param name="Name">The class name as written in messages.</param>
 /// <param name="Layers">Its layer attributes in source order.</param>
 /// <param name="Error">Why the class cannot be expanded, or null.</param>
-public sealed record BlockSpec(string Name, EquatableArray<LayerSpec> Layers, string? Error = null);
+public sealed record BlockSpec(string Name, EquatableArray<LayerSpec> Layers, string? Error = null)
+{
+    /// <summary>An attribute in the block (or a block it uses) did not bind; the compiler reports it and nothing is generated.</summary>
+    public bool HasErrors { get; init; }
+}

@@ -142,6 +142,10 @@ public static class NetworkParser
                 continue;
             }
             layers.Add(ParseLayer(attribute, layers.Count + 1, new List<INamedTypeSymbol> { type }, context.SemanticModel.Compilation, cancellationToken));
+            // A block with an attribute that does not bind (the compiler reports it) would expand without that layer,
+            // so, as for the network's own attributes, nothing is generated.
+            if (layers[layers.Count - 1].Blocks.Any(b => b.HasErrors))
+                hasErrors = true;
         }
 
         return new NetworkSpec(
@@ -288,14 +292,20 @@ public static class NetworkParser
 
         var layers = new List<LayerSpec>();
         enclosing.Add(type);
+        bool hasErrors = false;
         foreach (AttributeData attribute in type.GetAttributes())
         {
-            if (!IsLayerAttribute(attribute.AttributeClass) || HasErrors(attribute))
+            if (!IsLayerAttribute(attribute.AttributeClass))
                 continue;
+            if (HasErrors(attribute))
+            {
+                hasErrors = true;
+                continue;
+            }
             layers.Add(ParseLayer(attribute, layers.Count + 1, enclosing, compilation, cancellationToken));
         }
         enclosing.RemoveAt(enclosing.Count - 1);
-        return new BlockSpec(name, layers.ToEquatableArray());
+        return new BlockSpec(name, layers.ToEquatableArray()) { HasErrors = hasErrors || layers.Any(l => l.Blocks.Any(b => b.HasErrors)) };
     }
 
     /// <summary>The attribute spelt from its values, for blocks compiled into a referenced assembly (no syntax to read).</summary>

@@ -200,7 +200,10 @@ public static class Planner
                     written[v] = true;
                     if (op.PassesGradientThrough)
                     {
-                        if (first && MayOverwrite(dy.Group, step, target))
+                        // A value the op reads in several slots gets dy once per slot: it may share dy's memory only if
+                        // nothing adds into it while dy is still to be read for the other slots.
+                        bool once = op.Inputs.Count(input => input == v) == 1;
+                        if (first && once && MayOverwrite(dy.Group, step, target))
                         {
                             Share(target, dy);
                             _routes.Add(new GradientRoute(j, slot, GradientMode.Shared, target.Name, null));
