@@ -286,31 +286,23 @@ public static class Planner
         }
 
         private EquatableArray<ParameterSpec> LayOutParameters(out int count)
-        {
-            var laidOut = new List<ParameterSpec>();
-            int offset = 0;
-            foreach (Op op in _ops)
-            {
-                foreach (ParameterSpec parameter in op.Parameters)
-                {
-                    laidOut.Add(parameter with { Offset = offset });
-                    offset += parameter.Length;
-                }
-            }
-            count = offset;
-            return laidOut.ToEquatableArray();
-        }
+            => LayOut(op => op.Parameters, p => p.Length, (p, offset) => p with { Offset = offset }, out count);
 
         private EquatableArray<BufferSpec> LayOutBuffers(out int count)
+            => LayOut(op => op.Buffers, b => b.Length, (b, offset) => b with { Offset = offset }, out count);
+
+        /// <summary>Places every op's tensors of one kind end to end, in op order (PyTorch's <c>state_dict</c> order).</summary>
+        private EquatableArray<T> LayOut<T>(Func<Op, IReadOnlyList<T>> tensorsOf, Func<T, int> length, Func<T, int, T> place, out int count)
+            where T : IEquatable<T>
         {
-            var laidOut = new List<BufferSpec>();
+            var laidOut = new List<T>();
             int offset = 0;
             foreach (Op op in _ops)
             {
-                foreach (BufferSpec buffer in op.Buffers)
+                foreach (T tensor in tensorsOf(op))
                 {
-                    laidOut.Add(buffer with { Offset = offset });
-                    offset += buffer.Length;
+                    laidOut.Add(place(tensor, offset));
+                    offset += length(tensor);
                 }
             }
             count = offset;

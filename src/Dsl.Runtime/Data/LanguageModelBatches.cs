@@ -106,11 +106,7 @@ public sealed class LanguageModelBatches
             _offset = _rng.NextInt(Steps);
             _subsequences = (n - _offset - 1) / Steps;
             for (int j = 0; j < _subsequences; j++) _starts[j] = _offset + j * Steps;
-            for (int i = _subsequences - 1; i > 0; i--)
-            {
-                int j = _rng.NextInt(i + 1);
-                (_starts[i], _starts[j]) = (_starts[j], _starts[i]);
-            }
+            _rng.Shuffle(_starts.AsSpan(0, _subsequences));
         }
         _next = 0;
         BatchIndex = 0;

@@ -84,15 +84,9 @@ public sealed class MinibatchIterator
     /// <summary>Starts a new epoch: reshuffles and rewinds. <see cref="MoveNext"/> calls it when no epoch is in progress.</summary>
     public void BeginEpoch()
     {
+        // Shuffling the previous epoch's order still gives a uniform permutation, and needs no reset pass.
         if (_shuffle)
-        {
-            // Fisher–Yates over the previous epoch's order: still a uniform permutation, and no reset pass needed.
-            for (int i = _order.Length - 1; i > 0; i--)
-            {
-                int j = _rng.NextInt(i + 1);
-                (_order[i], _order[j]) = (_order[j], _order[i]);
-            }
-        }
+            _rng.Shuffle(_order.AsSpan());
         _next = 0;
         _current = 0;
         Epoch++;

@@ -85,13 +85,7 @@ public sealed class TranslationBatches
     public void BeginEpoch()
     {
         if (_shuffle)
-        {
-            for (int i = _order.Length - 1; i > 0; i--)
-            {
-                int j = _rng.NextInt(i + 1);
-                (_order[i], _order[j]) = (_order[j], _order[i]);
-            }
-        }
+            _rng.Shuffle(_order.AsSpan());
         _next = 0;
         _current = 0;
         Epoch++;

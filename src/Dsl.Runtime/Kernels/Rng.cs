@@ -40,6 +40,16 @@ public struct Rng
     /// <summary>Uniform integer in [0, bound).</summary>
     public int NextInt(int bound) => (int)(((ulong)NextUInt32() * (uint)bound) >> 32);
 
+    /// <summary>Permutes <paramref name="items"/> uniformly in place (Fisher–Yates), drawing one number per element.</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
     /// <summary>Standard normal (Box–Muller).</summary>
     public float NextGaussian()
     {
