@@ -22,6 +22,18 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>How weights are initialised; biases start at zero. Xavier (Glorot) uniform by default.</summary>
     public Initializer Init { get; set; } = Initializer.Xavier;
+
+    /// <summary>Token input: each example is a sequence of token ids in <c>[0, Vocab)</c>, read by an
+    /// <see cref="EmbeddingAttribute"/> or <see cref="OneHotAttribute"/>. 0 (the default) means float input of
+    /// <see cref="InputShape"/>.</summary>
+    public int Vocab { get; set; }
+
+    /// <summary>Target vocabulary of an encoder–decoder network (the tokens after <see cref="DecoderAttribute"/>).</summary>
+    public int TargetVocab { get; set; }
+
+    /// <summary>Time steps per sequence for networks with recurrent layers (D2L's <c>num_steps</c>); buffers are planned
+    /// for this length. With float input, every step is one vector of <see cref="InputShape"/>.</summary>
+    public int Steps { get; set; }
 }
 
 /// <summary>Weight initialisation schemes.</summary>
