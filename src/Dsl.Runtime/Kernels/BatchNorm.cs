@@ -61,6 +61,35 @@ public static unsafe class BatchNorm
         }
     }
 
+    /// <summary>
+    /// The inference transform as one scale and shift per channel, <c>y = scale·x + shift</c>, for folding into the
+    /// preceding layer: <c>scale = gamma/√(runningVar + eps)</c>, <c>shift = beta − runningMean·scale</c>, plus
+    /// <c>scale·bias</c> when that layer adds <paramref name="bias"/> (empty for none). Computed from the current
+    /// parameters and statistics on every call, so it is never stale after a training step.
+    /// </summary>
+    public static void InferenceScaleShift(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, ReadOnlySpan<float> bias,
+        Span<float> scale, Span<float> shift, float eps = DefaultEpsilon)
+    {
+        int channels = scale.Length;
+        Validate.Positive(channels, nameof(scale));
+        Validate.Length(shift.Length, channels, nameof(shift));
+        Validate.LengthOrEmpty(gamma.Length, channels, nameof(gamma));
+        Validate.LengthOrEmpty(beta.Length, channels, nameof(beta));
+        Validate.Length(runningMean.Length, channels, nameof(runningMean));
+        Validate.Length(runningVar.Length, channels, nameof(runningVar));
+        Validate.LengthOrEmpty(bias.Length, channels, nameof(bias));
+        ValidateEpsilon(eps);
+        for (int c = 0; c < channels; c++)
+        {
+            // The same double-precision scale as ForwardInference, so folding changes only the rounding of the sum.
+            double s = (gamma.IsEmpty ? 1.0 : gamma[c]) / Math.Sqrt((double)runningVar[c] + eps);
+            double b = bias.IsEmpty ? 0.0 : bias[c];
+            scale[c] = (float)s;
+            shift[c] = (float)((beta.IsEmpty ? 0.0 : beta[c]) + (b - runningMean[c]) * s);
+        }
+    }
+
     /// <summary>Inference forward: y = gamma·(x − runningMean)/√(runningVar + eps) + beta.</summary>
     public static void ForwardInference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y,

@@ -44,7 +44,7 @@ public readonly record struct Conv2dGeometry(
 /// narrow groups have too short a reduction for a GEMM and are computed directly: see <see cref="DirectGroupedConv2d"/>.
 /// The ungrouped fast paths above apply only to ungrouped layers.</para>
 /// </remarks>
-public static unsafe class Conv2d
+public static unsafe partial class Conv2d
 {
     /// <summary>Floats of workspace one chunk aims for (columns plus product): 1 MB, about one core's L2, so the GEMM reads
     /// columns that were just written from cache rather than memory.</summary>

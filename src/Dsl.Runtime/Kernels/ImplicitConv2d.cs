@@ -1,0 +1,357 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dsl.Runtime;
+
+public static unsafe partial class Conv2d
+{
+    /// <summary>
+    /// Inference forward with a fused epilogue: <c>y = relu?(scale[c]·conv(x, weight) + shift[c] + residual)</c>, the
+    /// convolution of an ungrouped layer followed by a folded batch norm (see <see cref="BatchNorm.InferenceScaleShift"/>),
+    /// an optional residual add and an optional ReLU, in one pass over the output.
+    /// </summary>
+    /// <remarks>
+    /// An empty <paramref name="scale"/> means 1, an empty <paramref name="shift"/> 0 (pass the bias there when there is
+    /// no batch norm), an empty <paramref name="residual"/> no addition. <paramref name="residual"/> may be
+    /// <paramref name="y"/> itself (an in-place add) but must not otherwise overlap it; <paramref name="x"/> must not
+    /// overlap <paramref name="y"/>. No workspace: the input is read through implicit GEMM (see <see cref="ImplicitConv2d"/>).
+    /// </remarks>
+    public static void ForwardInference(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu, Span<float> y)
+    {
+        ValidateGeometry(g);
+        Validate.NonNegative(batch, nameof(batch));
+        if (g.Groups != 1)
+            throw new ArgumentException($"The fused inference convolution handles ungrouped layers only, but {g} has Groups = {g.Groups}.", nameof(g));
+        Validate.Length(x.Length, (long)batch * g.InSize, nameof(x));
+        Validate.Length(weight.Length, g.WeightSize, nameof(weight));
+        Validate.LengthOrEmpty(scale.Length, g.OutChannels, nameof(scale));
+        Validate.LengthOrEmpty(shift.Length, g.OutChannels, nameof(shift));
+        Validate.LengthOrEmpty(residual.Length, (long)batch * g.OutSize, nameof(residual));
+        Validate.Length(y.Length, (long)batch * g.OutSize, nameof(y));
+        if (batch == 0) return;
+        if (x.Overlaps(y))
+            throw new ArgumentException("The output of a convolution must not overlap its input.", nameof(y));
+        if (!residual.IsEmpty && residual.Overlaps(y, out int offset) && offset != 0)
+            throw new ArgumentException("The residual must be the output itself or not overlap it.", nameof(residual));
+        if ((long)batch * g.OutHeight * g.OutWidth > int.MaxValue)
+            throw new ArgumentException($"A batch of {batch} has more output positions than the kernel indexes.", nameof(batch));
+
+        fixed (float* xPtr = x, wPtr = weight, scalePtr = scale, shiftPtr = shift, resPtr = residual, yPtr = y)
+            ImplicitConv2d.Forward(g, batch, xPtr, wPtr, scale.IsEmpty ? null : scalePtr, shift.IsEmpty ? null : shiftPtr,
+                residual.IsEmpty ? null : resPtr, relu, yPtr);
+    }
+}
+
+/// <summary>
+/// Implicit-GEMM convolution for inference: <c>Y[co, col] = Σ_k W[co, k]·B[k, col]</c> where the columns are the output
+/// positions of all examples (example-major, so a column block may span examples) and <c>B</c> is the im2col matrix, never
+/// materialised: each 32-column tile of it is packed from the NCHW images for 128 reduction steps at a time into an
+/// L1-resident buffer, and an 8×32 (or 8×16 for narrow tails) AVX-512 micro-kernel multiplies weight rows, read in
+/// place, by it. A block of columns accumulates in a per-thread tile and leaves through the epilogue (per-channel scale
+/// and shift, residual, ReLU) straight into NCHW. The two threads split the columns, or the output channels when there
+/// are too few columns (small spatial sizes at batch 1). Without AVX-512 a portable Vector256 kernel does the same work.
+/// </summary>
+internal static unsafe partial class ImplicitConv2d
+{
+    /// <summary>Whether the AVX-512 micro-kernels run; tests switch it off to exercise the portable path.</summary>
+    internal static bool UseAvx512 = Avx512F.IsSupported;
+
+    private const int RowBlock = 8, TileColumns = 32, DepthBlock = 128;
+
+    /// <summary>Floats of the per-thread column-block accumulator the block width aims for (256 KB, a quarter of L2).</summary>
+    private const int TargetTileFloats = 1 << 16;
+
+    /// <summary>Below this many multiply-adds the workers cost more than they save.</summary>
+    private const long MinimumParallelWork = 1 << 20;
+
+    [ThreadStatic] private static float[]? t_buffer;
+
+    public static void Forward(in Conv2dGeometry g, int batch, float* x, float* w, float* scale, float* shift,
+        float* residual, bool relu, float* y)
+    {
+        int spatial = g.OutHeight * g.OutWidth;
+        int columns = batch * spatial;
+        int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
+        var work = new Work
+        {
+            G = g, X = x, W = w, Scale = scale, Shift = shift, Residual = residual, Relu = relu, Y = y,
+            Columns = columns, Reduction = reduction, Spatial = spatial,
+        };
+        int degree = Parallelism.MaxDegree;
+        long volume = (long)g.OutChannels * reduction * columns;
+        if (degree <= 1 || volume < MinimumParallelWork)
+        {
+            work.Execute(0, 1);
+            return;
+        }
+        int rowBlocks = (g.OutChannels + RowBlock - 1) / RowBlock;
+        work.ByColumns = columns >= 256 * degree || rowBlocks < degree;
+        int units = work.ByColumns ? (columns + TileColumns - 1) / TileColumns : rowBlocks;
+        Parallelism.Run(ref work, Math.Min(degree, units));
+    }
+
+    private struct Work : IParallelWork
+    {
+        public Conv2dGeometry G;
+        public float* X, W, Scale, Shift, Residual, Y;
+        public bool Relu, ByColumns;
+        public int Columns, Reduction, Spatial;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int m = G.OutChannels;
+            if (parts == 1)
+            {
+                Run(0, Columns, 0, m);
+            }
+            else if (ByColumns)
+            {
+                int tiles = (Columns + TileColumns - 1) / TileColumns;
+                (int t0, int t1) = KernelParallel.Range(tiles, part, parts);
+                Run(t0 * TileColumns, Math.Min(t1 * TileColumns, Columns), 0, m);
+            }
+            else
+            {
+                int blocks = (m + RowBlock - 1) / RowBlock;
+                (int b0, int b1) = KernelParallel.Range(blocks, part, parts);
+                Run(0, Columns, b0 * RowBlock, Math.Min(b1 * RowBlock, m));
+            }
+        }
+
+        private readonly void Run(int colBegin, int colEnd, int rowBegin, int rowEnd)
+        {
+            int rows = rowEnd - rowBegin;
+            if (rows <= 0 || colEnd <= colBegin) return;
+            int blockColumns = Math.Clamp(TargetTileFloats / rows / TileColumns * TileColumns, TileColumns, 256);
+            float[] buffer = Buffer(DepthBlock * TileColumns + rows * blockColumns + 16);
+            fixed (float* raw = buffer)
+            {
+                float* packed = (float*)(((nint)raw + 63) & ~(nint)63);
+                float* tile = packed + DepthBlock * TileColumns;
+                bool avx512 = UseAvx512;
+                int k = Reduction;
+                for (int c0 = colBegin; c0 < colEnd; c0 += blockColumns)
+                {
+                    int width = Math.Min(blockColumns, colEnd - c0);
+                    for (int k0 = 0; k0 < k; k0 += DepthBlock)
+                    {
+                        int kc = Math.Min(DepthBlock, k - k0);
+                        for (int t = 0; t * TileColumns < width; t++)
+                        {
+                            int tileWidth = Math.Min(TileColumns, width - t * TileColumns);
+                            int nr = tileWidth <= 16 ? 16 : TileColumns;
+                            Pack(c0 + t * TileColumns, tileWidth, nr, k0, kc, packed);
+                            for (int m0 = rowBegin; m0 < rowEnd; m0 += RowBlock)
+                            {
+                                int mr = Math.Min(RowBlock, rowEnd - m0);
+                                float* a = W + (long)m0 * k + k0;
+                                float* c = tile + (long)(m0 - rowBegin) * blockColumns + t * TileColumns;
+                                if (avx512 && mr == RowBlock)
+                                {
+                                    if (nr == TileColumns) Kernel8x32(kc, a, k, packed, c, blockColumns, k0 > 0);
+                                    else Kernel8x16(kc, a, k, packed, c, blockColumns, k0 > 0);
+                                }
+                                else
+                                {
+                                    KernelPortable(mr, nr, kc, a, k, packed, c, blockColumns, k0 > 0);
+                                }
+                            }
+                        }
+                    }
+                    Epilogue(c0, width, rowBegin, rowEnd, tile, blockColumns);
+                }
+            }
+        }
+
+        /// <summary>Packs columns [col0, col0 + width) of reduction rows [k0, k0 + kc) as kc rows of nr floats, zero beyond width.</summary>
+        private readonly void Pack(int col0, int width, int nr, int k0, int kc, float* packed)
+        {
+            if (width < nr)
+            {
+                for (int p = 0; p < kc; p++)
+                    new Span<float>(packed + p * nr + width, nr - width).Clear();
+            }
+            int ow = G.OutWidth;
+            int col = col0, j0 = 0;
+            while (j0 < width)
+            {
+                int n = col / Spatial, rem = col - n * Spatial;
+                int oh = rem / ow, owStart = rem - oh * ow;
+                int length = Math.Min(ow - owStart, width - j0);
+                PackRun(X + (long)n * G.InSize, oh, owStart, length, packed + j0, nr, k0, kc);
+                col += length;
+                j0 += length;
+            }
+        }
+
+        /// <summary>One output row's run of <paramref name="length"/> columns, for every reduction row of the block.</summary>
+        private readonly void PackRun(float* image, int oh, int ow0, int length, float* dst, int nr, int k0, int kc)
+        {
+            int kh = G.KernelHeight, kw = G.KernelWidth, h = G.InHeight, wIn = G.InWidth, sw = G.StrideWidth;
+            int window = kh * kw;
+            int ci = k0 / window, r = k0 - ci * window;
+            int ki = r / kw, kj = r - ki * kw;
+            int ihBase = oh * G.StrideHeight - G.PadHeight, iwBase = ow0 * sw - G.PadWidth;
+            for (int p = 0; p < kc; p++, dst += nr)
+            {
+                int ih = ihBase + ki;
+                if ((uint)ih >= (uint)h)
+                {
+                    new Span<float>(dst, length).Clear();
+                }
+                else
+                {
+                    float* row = image + ((long)ci * h + ih) * wIn;
+                    int iw0 = iwBase + kj;
+                    if (sw == 1)
+                        CopyRow(row, iw0, wIn, dst, length);
+                    else
+                        for (int j = 0, iw = iw0; j < length; j++, iw += sw)
+                            dst[j] = (uint)iw < (uint)wIn ? row[iw] : 0f;
+                }
+                if (++kj == kw)
+                {
+                    kj = 0;
+                    if (++ki == kh)
+                    {
+                        ki = 0;
+                        ci++;
+                    }
+                }
+            }
+        }
+
+        /// <summary>dst[j] = row[iw0 + j] where that is inside the row, else 0, for j in [0, length).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRow(float* row, int iw0, int rowLength, float* dst, int length)
+        {
+            int lo = Math.Max(0, -iw0), hi = Math.Min(length, rowLength - iw0);
+            if (hi <= lo)
+            {
+                new Span<float>(dst, length).Clear();
+                return;
+            }
+            for (int j = 0; j < lo; j++) dst[j] = 0f;
+            int count = hi - lo;
+            float* s = row + iw0 + lo, d = dst + lo;
+            if (count >= 8)
+            {
+                // Overlapping last vector rather than a scalar tail: it stores the same values twice.
+                int j = 0;
+                for (; j + 8 < count; j += 8) Vector256.Load(s + j).Store(d + j);
+                Vector256.Load(s + count - 8).Store(d + count - 8);
+            }
+            else
+            {
+                for (int j = 0; j < count; j++) d[j] = s[j];
+            }
+            for (int j = hi; j < length; j++) dst[j] = 0f;
+        }
+
+        /// <summary>Writes columns [col0, col0 + width) of rows [rowBegin, rowEnd) from the accumulator tile to NCHW.</summary>
+        private readonly void Epilogue(int col0, int width, int rowBegin, int rowEnd, float* tile, int ldc)
+        {
+            long outSize = G.OutSize;
+            int col = col0, j0 = 0;
+            while (j0 < width)
+            {
+                int n = col / Spatial, s0 = col - n * Spatial;
+                int length = Math.Min(Spatial - s0, width - j0);
+                for (int co = rowBegin; co < rowEnd; co++)
+                {
+                    float scale = Scale == null ? 1f : Scale[co], shift = Shift == null ? 0f : Shift[co];
+                    long offset = n * outSize + (long)co * Spatial + s0;
+                    EpilogueRow(tile + (long)(co - rowBegin) * ldc + j0, Y + offset, Residual == null ? null : Residual + offset,
+                        length, scale, shift, Relu);
+                }
+                col += length;
+                j0 += length;
+            }
+        }
+    }
+
+    private static void EpilogueRow(float* src, float* dst, float* residual, int length, float scale, float shift, bool relu)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> s = Vector256.Create(scale), t = Vector256.Create(shift);
+            for (; j + 8 <= length; j += 8)
+            {
+                Vector256<float> v = Vector256.Load(src + j) * s + t;
+                if (residual != null) v += Vector256.Load(residual + j);
+                if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                v.Store(dst + j);
+            }
+        }
+        for (; j < length; j++)
+        {
+            float v = src[j] * scale + shift;
+            if (residual != null) v += residual[j];
+            if (relu) v = MathF.Max(v, 0f);
+            dst[j] = v;
+        }
+    }
+
+    /// <summary>Any tile: <c>C[0..mr, 0..nr] (+)= A · B</c>, one row at a time in Vector256 lanes (nr is 16 or 32).</summary>
+    private static void KernelPortable(int mr, int nr, int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add)
+    {
+        int vectors = nr / 8;
+        for (int r = 0; r < mr; r++)
+        {
+            float* ar = a + r * lda;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            float* bp = b;
+            if (vectors == 4)
+            {
+                for (int p = 0; p < kc; p++, bp += 32)
+                {
+                    var x = Vector256.Create(ar[p]);
+                    s0 += x * Vector256.Load(bp);
+                    s1 += x * Vector256.Load(bp + 8);
+                    s2 += x * Vector256.Load(bp + 16);
+                    s3 += x * Vector256.Load(bp + 24);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, bp += 16)
+                {
+                    var x = Vector256.Create(ar[p]);
+                    s0 += x * Vector256.Load(bp);
+                    s1 += x * Vector256.Load(bp + 8);
+                }
+            }
+            float* cr = c + r * ldc;
+            if (add)
+            {
+                s0 += Vector256.Load(cr);
+                s1 += Vector256.Load(cr + 8);
+                if (vectors == 4)
+                {
+                    s2 += Vector256.Load(cr + 16);
+                    s3 += Vector256.Load(cr + 24);
+                }
+            }
+            s0.Store(cr);
+            s1.Store(cr + 8);
+            if (vectors == 4)
+            {
+                s2.Store(cr + 16);
+                s3.Store(cr + 24);
+            }
+        }
+    }
+
+    /// <summary>This thread's scratch of at least <paramref name="floats"/> floats, on the pinned heap so it never moves.</summary>
+    private static float[] Buffer(int floats)
+    {
+        float[]? buffer = t_buffer;
+        if (buffer is null || buffer.Length < floats)
+            t_buffer = buffer = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        return buffer;
+    }
+}
