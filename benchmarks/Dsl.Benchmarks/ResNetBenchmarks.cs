@@ -1,5 +1,3 @@
-// NOT COMPILED YET: Dsl.Benchmarks.csproj removes this file (<Compile Remove="ResNetBenchmarks.cs" />) until
-// Dsl.Models.ResNet18Cifar exists in the zoo. Delete that line to enable it; benchmarks/compare.sh picks it up by itself.
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Dsl.Models;

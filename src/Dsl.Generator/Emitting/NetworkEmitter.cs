@@ -74,6 +74,7 @@ public static class NetworkEmitter
         private readonly string _name;
         private readonly string _displayName;
         private readonly bool _usesWorkspace;
+        private readonly IReadOnlyList<FusedChain> _chains;
 
         public ClassWriter(NetworkModel model, SourceWriter writer)
         {
@@ -84,6 +85,7 @@ public static class NetworkEmitter
             _name = SimpleName(model.ClassName);
             _displayName = SimpleName(model.DisplayName);
             _usesWorkspace = _ops.Any(op => op.UsesWorkspace);
+            _chains = InferenceFusion.Find(_ops, _plan);
         }
 
         private int N => _ops.Count;
@@ -99,6 +101,7 @@ public static class NetworkEmitter
             WriteForward();
             WriteTraining();
             WriteRunForward();
+            WriteRunInference();
             WriteRunBackward();
             WriteArena();
             WriteParameterProperties();
@@ -159,6 +162,12 @@ public static class NetworkEmitter
             _w.Line("private readonly float[] _gradients = new float[ParameterCount];");
             if (_plan.BufferCount > 0)
                 _w.Line("private readonly float[] _buffers = new float[BufferCount];");
+            if (_chains.Count > 0)
+            {
+                _w.Line("// Batch norms folded into the convolutions before them: a scale, then a shift, per channel, recomputed on every");
+                _w.Line("// inference call from the current parameters and running statistics.");
+                _w.Line($"private readonly float[] _folded = new float[{L(InferenceFusion.FoldedFloats(_chains, _ops))}];");
+            }
             _w.Line("private float[] _arena = global::System.Array.Empty<float>();");
             _w.Line("private int _arenaBatch;");
             _w.Line("private global::Dsl.Runtime.Rng _rng;");
@@ -307,7 +316,7 @@ public static class NetworkEmitter
                     _w.Line("ThrowInputLength(nameof(Forward), input.Length);");
                 _w.Line("int batch = input.Length / InputFloats;");
                 _w.Line("EnsureArena(batch);");
-                _w.Line("RunForward(input, batch, training: false);");
+                _w.Line(_chains.Count > 0 ? "RunInference(input, batch);" : "RunForward(input, batch, training: false);");
                 PlannedValue logits = _plan.Activation(N);
                 _w.Line($"return {Slice(logits)};");
             }
@@ -385,6 +394,70 @@ public static class NetworkEmitter
                 _w.Append(body);
             }
             _w.Line();
+        }
+
+        /// <summary>
+        /// The inference forward when some convolutions fuse with what follows them (see <see cref="InferenceFusion"/>): each
+        /// chain is one <c>Conv2d.ForwardInference</c> call at its last op, after folding its batch norm into a scale and
+        /// shift; other ops run their inference code. Same arena plan as training, so outputs land where Forward expects.
+        /// </summary>
+        private void WriteRunInference()
+        {
+            if (_chains.Count == 0)
+                return;
+            var body = new SourceWriter();
+            var used = new List<PlannedValue>();
+            bool needsFlag = false;
+            for (int i = 1; i <= N; i++)
+            {
+                Op op = _ops[i - 1];
+                string from = op.Inputs.Count > 1 ? string.Join(" + ", op.InputShapes.Select(s => s.ToString())) : op.Input.ToString();
+                FusedChain? chain = _chains.FirstOrDefault(c => c.Contains(i));
+                if (chain is not null)
+                {
+                    if (i != chain.Last)
+                    {
+                        body.Line($"// {op.Name}: {op.Display}, {from} → {op.Output} (fused into {_ops[chain.Last - 1].Name})");
+                        continue;
+                    }
+                    body.Line($"// {op.Name}: {op.Display}, {from} → {op.Output}{ForwardNote(op, i)}");
+                    WriteFusedChain(body, chain, used);
+                    continue;
+                }
+                body.Line($"// {op.Name}: {op.Display}, {from} → {op.Output}{ForwardNote(op, i)}");
+                if (op.IsView)
+                    continue;
+                needsFlag |= op.UsesTrainingFlag && !op.HasInferenceForward;
+                op.EmitInference(body, ForwardContext(i, used));
+            }
+            _w.Line("// Inference only (Forward): convolutions followed by batch norm, residual add and ReLU run as one fused call each.");
+            using (_w.Block($"private void RunInference({ReadOnlySpan} input, int batch)"))
+            {
+                WriteLocals(used);
+                if (needsFlag)
+                    _w.Line("bool training = false;");
+                _w.Append(body);
+            }
+            _w.Line();
+        }
+
+        private void WriteFusedChain(SourceWriter body, FusedChain chain, List<PlannedValue> used)
+        {
+            var conv = (ConvOp)_ops[chain.Conv - 1];
+            var bn = (BatchNormOp)_ops[chain.BatchNorm - 1];
+            PlannedValue input = _plan.Activation(conv.Inputs[0]);
+            PlannedValue output = _plan.Activation(chain.Last);
+            PlannedValue? residual = chain.Residual >= 0 ? _plan.Activation(chain.Residual) : null;
+            Use(used, input);
+            if (residual is not null) Use(used, residual);
+            Use(used, output);
+            var convContext = new OpEmitContext(input.Name, output.Name, null, null, null, false, ParametersOf(conv));
+            var bnContext = new OpEmitContext("", "", null, null, null, false, ParametersOf(bn), null, BuffersOf(bn));
+            string channels = L(conv.Channels);
+            string scale = $"new {Span}(_folded, {L(chain.FoldedOffset)}, {channels})";
+            string shift = $"new {Span}(_folded, {L(chain.FoldedOffset + conv.Channels)}, {channels})";
+            body.Line(bn.ScaleShiftCall(bnContext, convContext.Parameter("bias"), scale, shift));
+            conv.EmitFusedInference(body, convContext, scale, shift, residual?.Name ?? "default", chain.Relu != 0, output.Name);
         }
 
         private void WriteRunBackward()

@@ -79,11 +79,25 @@ public sealed record BatchNormOp(double Momentum, double Epsilon) : Op
         }
         writer.Line("else");
         using (writer.Indent())
-        {
-            writer.Line($"global::Dsl.Runtime.BatchNorm.ForwardInference({c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, " +
-                $"{c.Buffer("running_mean")}, {c.Buffer("running_var")}, {c.Output}, {c.Batch}, {channels}, {L(Spatial)}, eps: {Literals.Float(Epsilon)});");
-        }
+            writer.Line(InferenceCall(c));
     }
+
+    /// <inheritdoc/>
+    public override bool HasInferenceForward => true;
+
+    /// <inheritdoc/>
+    public override void EmitInference(SourceWriter writer, OpEmitContext c)
+        => writer.Line(InferenceCall(c));
+
+    private string InferenceCall(OpEmitContext c)
+        => $"global::Dsl.Runtime.BatchNorm.ForwardInference({c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, " +
+            $"{c.Buffer("running_mean")}, {c.Buffer("running_var")}, {c.Output}, {c.Batch}, {L(Channels)}, {L(Spatial)}, eps: {Literals.Float(Epsilon)});";
+
+    /// <summary>The call folding the running statistics and affine parameters into <paramref name="scale"/> and
+    /// <paramref name="shift"/> (plus <paramref name="bias"/>, a preceding layer's bias property, or <c>default</c>).</summary>
+    public string ScaleShiftCall(OpEmitContext c, string bias, string scale, string shift)
+        => $"global::Dsl.Runtime.BatchNorm.InferenceScaleShift({c.Parameter("weight")}, {c.Parameter("bias")}, " +
+            $"{c.Buffer("running_mean")}, {c.Buffer("running_var")}, {bias}, {scale}, {shift}, eps: {Literals.Float(Epsilon)});";
 
     /// <inheritdoc/>
     public override void EmitBackward(SourceWriter writer, OpEmitContext c)

@@ -111,6 +111,13 @@ public sealed record ConvOp(
     public override void EmitForward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Conv2d.Forward(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, {c.Output}, {c.Workspace});");
 
+    /// <summary>The fused inference call: this convolution of <c>c.Input</c>, then per channel <paramref name="scale"/> and
+    /// <paramref name="shift"/>, plus <paramref name="residual"/> (or <c>default</c>), then ReLU if <paramref name="relu"/>,
+    /// into <paramref name="output"/>.</summary>
+    public void EmitFusedInference(SourceWriter writer, OpEmitContext c, string scale, string shift, string residual, bool relu, string output)
+        => writer.Line($"global::Dsl.Runtime.Conv2d.ForwardInference(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, " +
+            $"{scale}, {shift}, {residual}, relu: {(relu ? "true" : "false")}, {output});");
+
     /// <inheritdoc/>
     public override void EmitBackward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Conv2d.Backward(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, {c.OutputGradient}, " +

@@ -51,6 +51,16 @@ public sealed record DropoutOp(double P) : Op
     }
 
     /// <inheritdoc/>
+    public override bool HasInferenceForward => true;
+
+    /// <summary>Inference passes the input through: nothing, or a copy when the planner gave the output its own memory.</summary>
+    public override void EmitInference(SourceWriter writer, OpEmitContext c)
+    {
+        if (!c.OutputAliasesInput)
+            writer.Line($"{c.Input}.CopyTo({c.Output});");
+    }
+
+    /// <inheritdoc/>
     public override void EmitBackward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Dropout.Backward({c.OutputGradient}, {c.Mask}, {c.InputGradient});");
 }

@@ -118,6 +118,14 @@ public abstract record Op
     /// <summary>Emits the forward calls.</summary>
     public abstract void EmitForward(SourceWriter writer, OpEmitContext context);
 
+    /// <summary>Emits the inference-only forward calls (the network's <c>RunInference</c>); by default the forward calls,
+    /// which for an op with <see cref="UsesTrainingFlag"/> read a <c>training</c> local set to false unless the op
+    /// overrides this (see <see cref="HasInferenceForward"/>).</summary>
+    public virtual void EmitInference(SourceWriter writer, OpEmitContext context) => EmitForward(writer, context);
+
+    /// <summary><see cref="EmitInference"/> emits inference code of its own that does not read the training flag.</summary>
+    public virtual bool HasInferenceForward => false;
+
     /// <summary>Emits the backward calls.</summary>
     public abstract void EmitBackward(SourceWriter writer, OpEmitContext context);
 

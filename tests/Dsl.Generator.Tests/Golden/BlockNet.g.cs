@@ -81,6 +81,9 @@ namespace Dsl.Models
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _buffers = new float[BufferCount];
+        // Batch norms folded into the convolutions before them: a scale, then a shift, per channel, recomputed on every
+        // inference call from the current parameters and running statistics.
+        private readonly float[] _folded = new float[56];
         private float[] _arena = global::System.Array.Empty<float>();
         private int _arenaBatch;
         private global::Dsl.Runtime.Rng _rng;
@@ -263,7 +266,7 @@ namespace Dsl.Models
                 ThrowInputLength(nameof(Forward), input.Length);
             int batch = input.Length / InputFloats;
             EnsureArena(batch);
-            RunForward(input, batch, training: false);
+            RunInference(input, batch);
             return new global::System.Span<float>(_arena, batch * 1024, batch * 10);
         }
 
@@ -399,6 +402,86 @@ namespace Dsl.Models
                 global::Dsl.Runtime.BatchNorm.ForwardTraining(denseblock1_layer2_concat1Output, Transition1_Bn1Weight, Transition1_Bn1Bias, transition1_bn1Output, Transition1_Bn1RunningMean, Transition1_Bn1RunningVar, transition1_bn1Saved.Slice(0, 16), transition1_bn1Saved.Slice(16, 16), batch, 16, 16, momentum: 0.1f, eps: 1E-05f);
             else
                 global::Dsl.Runtime.BatchNorm.ForwardInference(denseblock1_layer2_concat1Output, Transition1_Bn1Weight, Transition1_Bn1Bias, Transition1_Bn1RunningMean, Transition1_Bn1RunningVar, transition1_bn1Output, batch, 16, 16, eps: 1E-05f);
+            // transition1.relu1: ReLU in transition1, (16, 4, 4) → (16, 4, 4) (in place over transition1_bn1Output)
+            global::Dsl.Runtime.Activations.Relu(transition1_bn1Output, transition1_relu1Output);
+            // transition1.conv1: Conv(8, 1) in transition1, (16, 4, 4) → (8, 4, 4)
+            global::Dsl.Runtime.Conv2d.Forward(in s_transition1_conv1Geometry, batch, transition1_relu1Output, Transition1_Conv1Weight, Transition1_Conv1Bias, transition1_conv1Output, workspace);
+            // transition1.pool1: AvgPool(2, Stride = 2) in transition1, (8, 4, 4) → (8, 2, 2)
+            global::Dsl.Runtime.AvgPool2d.Forward(in s_transition1_pool1Geometry, batch, transition1_conv1Output, transition1_pool1Output);
+            // pool1: GlobalAvgPool, (8, 2, 2) → (8, 1, 1)
+            global::Dsl.Runtime.GlobalAvgPool2d.Forward(batch, 8, 2, 2, transition1_pool1Output, pool1Output);
+            // flatten1: Flatten, (8, 1, 1) → (8) (a view: no data moves)
+            // fc1: Dense(10), (8) → (10)
+            global::Dsl.Runtime.Dense.Forward(flatten1Output, Fc1Weight, Fc1Bias, fc1Output, batch, inFeatures: 8, outFeatures: 10);
+        }
+
+        // Inference only (Forward): convolutions followed by batch norm, residual add and ReLU run as one fused call each.
+        private void RunInference(global::System.ReadOnlySpan<float> input, int batch)
+        {
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 256, batch * 256); // same memory as bn1Output
+            global::System.Span<float> residual1_relu1Output = new global::System.Span<float>(_arena, batch * 1792, batch * 128); // same memory as residual1_bn1Output
+            global::System.Span<float> residual1_downsample_bn1Output = new global::System.Span<float>(_arena, batch * 512, batch * 128);
+            global::System.Span<float> relu2Output = new global::System.Span<float>(_arena, batch * 2048, batch * 128); // same memory as residual1_add1Output
+            global::System.Span<float> denseblock1_layer1_bn1Output = new global::System.Span<float>(_arena, batch * 2304, batch * 128);
+            global::System.Span<float> denseblock1_layer1_relu1Output = denseblock1_layer1_bn1Output; // same memory
+            global::System.Span<float> denseblock1_layer1_conv1Output = new global::System.Span<float>(_arena, batch * 512, batch * 64);
+            global::System.Span<float> denseblock1_layer1_concat1Output = new global::System.Span<float>(_arena, batch * 1280, batch * 192);
+            global::System.Span<float> denseblock1_layer2_bn1Output = new global::System.Span<float>(_arena, batch * 1472, batch * 192);
+            global::System.Span<float> denseblock1_layer2_relu1Output = denseblock1_layer2_bn1Output; // same memory
+            global::System.Span<float> denseblock1_layer2_conv1Output = new global::System.Span<float>(_arena, batch * 768, batch * 64);
+            global::System.Span<float> denseblock1_layer2_concat1Output = new global::System.Span<float>(_arena, batch * 512, batch * 256);
+            global::System.Span<float> transition1_bn1Output = new global::System.Span<float>(_arena, batch * 768, batch * 256);
+            global::System.Span<float> transition1_relu1Output = transition1_bn1Output; // same memory
+            global::System.Span<float> transition1_conv1Output = new global::System.Span<float>(_arena, batch * 1024, batch * 128);
+            global::System.Span<float> transition1_pool1Output = new global::System.Span<float>(_arena, batch * 1152, batch * 32);
+            global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 1044, batch * 8);
+            global::System.Span<float> flatten1Output = pool1Output; // same memory
+            global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 1024, batch * 10);
+            global::System.Span<float> denseblock1_layer1_bn1Saved = new global::System.Span<float>(_arena, batch * 2664, batch * 16);
+            global::System.Span<float> denseblock1_layer2_bn1Saved = new global::System.Span<float>(_arena, batch * 2592, batch * 24);
+            global::System.Span<float> transition1_bn1Saved = new global::System.Span<float>(_arena, batch * 2560, batch * 32);
+            global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
+
+            // conv1: Conv(4, 3, Padding = 1, Bias = false), (3, 8, 8) → (4, 8, 8) (fused into relu1)
+            // bn1: BatchNorm, (4, 8, 8) → (4, 8, 8) (fused into relu1)
+            // relu1: ReLU, (4, 8, 8) → (4, 8, 8) (in place over bn1Output)
+            global::Dsl.Runtime.BatchNorm.InferenceScaleShift(Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, default, new global::System.Span<float>(_folded, 0, 4), new global::System.Span<float>(_folded, 4, 4), eps: 1E-05f);
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_conv1Geometry, batch, input, Conv1Weight, new global::System.Span<float>(_folded, 0, 4), new global::System.Span<float>(_folded, 4, 4), default, relu: true, relu1Output);
+            // residual1.conv1: Conv(Block.Width, 3, Padding = 1, Stride = Block.Stride, Bias = false) in residual1, (4, 8, 8) → (8, 4, 4) (fused into residual1.relu1)
+            // residual1.bn1: BatchNorm in residual1, (8, 4, 4) → (8, 4, 4) (fused into residual1.relu1)
+            // residual1.relu1: ReLU in residual1, (8, 4, 4) → (8, 4, 4) (in place over residual1_bn1Output)
+            global::Dsl.Runtime.BatchNorm.InferenceScaleShift(Residual1_Bn1Weight, Residual1_Bn1Bias, Residual1_Bn1RunningMean, Residual1_Bn1RunningVar, default, new global::System.Span<float>(_folded, 8, 8), new global::System.Span<float>(_folded, 16, 8), eps: 1E-05f);
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_residual1_conv1Geometry, batch, relu1Output, Residual1_Conv1Weight, new global::System.Span<float>(_folded, 8, 8), new global::System.Span<float>(_folded, 16, 8), default, relu: true, residual1_relu1Output);
+            // residual1.conv2: Conv(Block.Width, 3, Padding = 1, Bias = false) in residual1, (8, 4, 4) → (8, 4, 4) (fused into relu2)
+            // residual1.bn2: BatchNorm in residual1, (8, 4, 4) → (8, 4, 4) (fused into relu2)
+            // residual1.downsample.conv1: Conv(8, 1, Stride = 2, Bias = false) in residual1.downsample, (4, 8, 8) → (8, 4, 4) (fused into residual1.downsample.bn1)
+            // residual1.downsample.bn1: BatchNorm in residual1.downsample, (8, 4, 4) → (8, 4, 4)
+            global::Dsl.Runtime.BatchNorm.InferenceScaleShift(Residual1_Downsample_Bn1Weight, Residual1_Downsample_Bn1Bias, Residual1_Downsample_Bn1RunningMean, Residual1_Downsample_Bn1RunningVar, default, new global::System.Span<float>(_folded, 40, 8), new global::System.Span<float>(_folded, 48, 8), eps: 1E-05f);
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_residual1_downsample_conv1Geometry, batch, relu1Output, Residual1_Downsample_Conv1Weight, new global::System.Span<float>(_folded, 40, 8), new global::System.Span<float>(_folded, 48, 8), default, relu: false, residual1_downsample_bn1Output);
+            // residual1.add1: Residual(typeof(GoldenBody), Width = 8, Stride = 2), (8, 4, 4) + (8, 4, 4) → (8, 4, 4) (fused into relu2)
+            // relu2: ReLU, (8, 4, 4) → (8, 4, 4) (in place over residual1_add1Output)
+            global::Dsl.Runtime.BatchNorm.InferenceScaleShift(Residual1_Bn2Weight, Residual1_Bn2Bias, Residual1_Bn2RunningMean, Residual1_Bn2RunningVar, default, new global::System.Span<float>(_folded, 24, 8), new global::System.Span<float>(_folded, 32, 8), eps: 1E-05f);
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_residual1_conv2Geometry, batch, residual1_relu1Output, Residual1_Conv2Weight, new global::System.Span<float>(_folded, 24, 8), new global::System.Span<float>(_folded, 32, 8), residual1_downsample_bn1Output, relu: true, relu2Output);
+            // denseblock1.layer1.bn1: BatchNorm in denseblock1.layer1, (8, 4, 4) → (8, 4, 4)
+            global::Dsl.Runtime.BatchNorm.ForwardInference(relu2Output, Denseblock1_Layer1_Bn1Weight, Denseblock1_Layer1_Bn1Bias, Denseblock1_Layer1_Bn1RunningMean, Denseblock1_Layer1_Bn1RunningVar, denseblock1_layer1_bn1Output, batch, 8, 16, eps: 1E-05f);
+            // denseblock1.layer1.relu1: ReLU in denseblock1.layer1, (8, 4, 4) → (8, 4, 4) (in place over denseblock1_layer1_bn1Output)
+            global::Dsl.Runtime.Activations.Relu(denseblock1_layer1_bn1Output, denseblock1_layer1_relu1Output);
+            // denseblock1.layer1.conv1: Conv(4, 3, Padding = 1) in denseblock1.layer1, (8, 4, 4) → (4, 4, 4)
+            global::Dsl.Runtime.Conv2d.Forward(in s_denseblock1_layer1_conv1Geometry, batch, denseblock1_layer1_relu1Output, Denseblock1_Layer1_Conv1Weight, Denseblock1_Layer1_Conv1Bias, denseblock1_layer1_conv1Output, workspace);
+            // denseblock1.layer1.concat1: DenseBlock(2, 4), (8, 4, 4) + (4, 4, 4) → (12, 4, 4)
+            global::Dsl.Runtime.Merge.ConcatInto(batch, 16, relu2Output, 8, denseblock1_layer1_concat1Output, 12, channelOffset: 0);
+            global::Dsl.Runtime.Merge.ConcatInto(batch, 16, denseblock1_layer1_conv1Output, 4, denseblock1_layer1_concat1Output, 12, channelOffset: 8);
+            // denseblock1.layer2.bn1: BatchNorm in denseblock1.layer2, (12, 4, 4) → (12, 4, 4)
+            global::Dsl.Runtime.BatchNorm.ForwardInference(denseblock1_layer1_concat1Output, Denseblock1_Layer2_Bn1Weight, Denseblock1_Layer2_Bn1Bias, Denseblock1_Layer2_Bn1RunningMean, Denseblock1_Layer2_Bn1RunningVar, denseblock1_layer2_bn1Output, batch, 12, 16, eps: 1E-05f);
+            // denseblock1.layer2.relu1: ReLU in denseblock1.layer2, (12, 4, 4) → (12, 4, 4) (in place over denseblock1_layer2_bn1Output)
+            global::Dsl.Runtime.Activations.Relu(denseblock1_layer2_bn1Output, denseblock1_layer2_relu1Output);
+            // denseblock1.layer2.conv1: Conv(4, 3, Padding = 1) in denseblock1.layer2, (12, 4, 4) → (4, 4, 4)
+            global::Dsl.Runtime.Conv2d.Forward(in s_denseblock1_layer2_conv1Geometry, batch, denseblock1_layer2_relu1Output, Denseblock1_Layer2_Conv1Weight, Denseblock1_Layer2_Conv1Bias, denseblock1_layer2_conv1Output, workspace);
+            // denseblock1.layer2.concat1: DenseBlock(2, 4), (12, 4, 4) + (4, 4, 4) → (16, 4, 4)
+            global::Dsl.Runtime.Merge.ConcatInto(batch, 16, denseblock1_layer1_concat1Output, 12, denseblock1_layer2_concat1Output, 16, channelOffset: 0);
+            global::Dsl.Runtime.Merge.ConcatInto(batch, 16, denseblock1_layer2_conv1Output, 4, denseblock1_layer2_concat1Output, 16, channelOffset: 12);
+            // transition1.bn1: BatchNorm in transition1, (16, 4, 4) → (16, 4, 4)
+            global::Dsl.Runtime.BatchNorm.ForwardInference(denseblock1_layer2_concat1Output, Transition1_Bn1Weight, Transition1_Bn1Bias, Transition1_Bn1RunningMean, Transition1_Bn1RunningVar, transition1_bn1Output, batch, 16, 16, eps: 1E-05f);
             // transition1.relu1: ReLU in transition1, (16, 4, 4) → (16, 4, 4) (in place over transition1_bn1Output)
             global::Dsl.Runtime.Activations.Relu(transition1_bn1Output, transition1_relu1Output);
             // transition1.conv1: Conv(8, 1) in transition1, (16, 4, 4) → (8, 4, 4)

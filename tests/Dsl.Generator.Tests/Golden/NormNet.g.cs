@@ -52,6 +52,9 @@ namespace Dsl.Models
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly float[] _buffers = new float[BufferCount];
+        // Batch norms folded into the convolutions before them: a scale, then a shift, per channel, recomputed on every
+        // inference call from the current parameters and running statistics.
+        private readonly float[] _folded = new float[16];
         private float[] _arena = global::System.Array.Empty<float>();
         private int _arenaBatch;
         private global::Dsl.Runtime.Rng _rng;
@@ -184,7 +187,7 @@ namespace Dsl.Models
                 ThrowInputLength(nameof(Forward), input.Length);
             int batch = input.Length / InputFloats;
             EnsureArena(batch);
-            RunForward(input, batch, training: false);
+            RunInference(input, batch);
             return new global::System.Span<float>(_arena, batch * 3264, batch * 10);
         }
 
@@ -268,6 +271,50 @@ namespace Dsl.Models
             // dropout1: Dropout(0.2), (32) → (32) (in place over bn2Output)
             if (training)
                 global::Dsl.Runtime.Dropout.Forward(bn2Output, dropout1Output, dropout1Mask, 0.2f, ref _rng);
+            // fc2: Dense(10), (32) → (10)
+            global::Dsl.Runtime.Dense.Forward(dropout1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 32, outFeatures: 10);
+        }
+
+        // Inference only (Forward): convolutions followed by batch norm, residual add and ReLU run as one fused call each.
+        private void RunInference(global::System.ReadOnlySpan<float> input, int batch)
+        {
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 1152, batch * 1152); // same memory as bn1Output
+            global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 2304, batch * 288);
+            global::System.Span<float> conv2Output = new global::System.Span<float>(_arena, batch * 2592, batch * 256);
+            global::System.Span<float> ln1Output = new global::System.Span<float>(_arena, batch * 2848, batch * 256);
+            global::System.Span<float> relu2Output = ln1Output; // same memory
+            global::System.Span<float> pool2Output = new global::System.Span<float>(_arena, batch * 3296, batch * 16);
+            global::System.Span<float> flatten1Output = pool2Output; // same memory
+            global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 3168, batch * 32);
+            global::System.Span<float> bn2Output = new global::System.Span<float>(_arena, batch * 3200, batch * 32);
+            global::System.Span<float> dropout1Output = bn2Output; // same memory
+            global::System.Span<float> fc2Output = new global::System.Span<float>(_arena, batch * 3264, batch * 10);
+            global::System.Span<float> dropout1Mask = new global::System.Span<float>(_arena, batch * 3232, batch * 32);
+            global::System.Span<float> ln1Saved = new global::System.Span<float>(_arena, batch * 3376, batch * 2);
+            global::System.Span<float> bn2Saved = new global::System.Span<float>(_arena, batch * 3104, batch * 64);
+            global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
+
+            // conv1: Conv(8, 3, Padding = 1, Bias = false), (3, 12, 12) → (8, 12, 12) (fused into relu1)
+            // bn1: BatchNorm, (8, 12, 12) → (8, 12, 12) (fused into relu1)
+            // relu1: ReLU, (8, 12, 12) → (8, 12, 12) (in place over bn1Output)
+            global::Dsl.Runtime.BatchNorm.InferenceScaleShift(Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, default, new global::System.Span<float>(_folded, 0, 8), new global::System.Span<float>(_folded, 8, 8), eps: 1E-05f);
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_conv1Geometry, batch, input, Conv1Weight, new global::System.Span<float>(_folded, 0, 8), new global::System.Span<float>(_folded, 8, 8), default, relu: true, relu1Output);
+            // pool1: AdaptiveAvgPool(6), (8, 12, 12) → (8, 6, 6)
+            global::Dsl.Runtime.AdaptiveAvgPool2d.Forward(batch, 8, 12, 12, 6, 6, relu1Output, pool1Output);
+            // conv2: Conv(16, 3), (8, 6, 6) → (16, 4, 4)
+            global::Dsl.Runtime.Conv2d.Forward(in s_conv2Geometry, batch, pool1Output, Conv2Weight, Conv2Bias, conv2Output, workspace);
+            // ln1: LayerNorm, (16, 4, 4) → (16, 4, 4)
+            global::Dsl.Runtime.LayerNorm.Forward(conv2Output, Ln1Weight, Ln1Bias, ln1Output, ln1Saved.Slice(0, batch), ln1Saved.Slice(batch, batch), batch, 256, eps: 1E-05f);
+            // relu2: ReLU, (16, 4, 4) → (16, 4, 4) (in place over ln1Output)
+            global::Dsl.Runtime.Activations.Relu(ln1Output, relu2Output);
+            // pool2: GlobalAvgPool, (16, 4, 4) → (16, 1, 1)
+            global::Dsl.Runtime.GlobalAvgPool2d.Forward(batch, 16, 4, 4, relu2Output, pool2Output);
+            // flatten1: Flatten, (16, 1, 1) → (16) (a view: no data moves)
+            // fc1: Dense(32), (16) → (32)
+            global::Dsl.Runtime.Dense.Forward(flatten1Output, Fc1Weight, Fc1Bias, fc1Output, batch, inFeatures: 16, outFeatures: 32);
+            // bn2: BatchNorm(Momentum = 0.05), (32) → (32)
+            global::Dsl.Runtime.BatchNorm.ForwardInference(fc1Output, Bn2Weight, Bn2Bias, Bn2RunningMean, Bn2RunningVar, bn2Output, batch, 32, 1, eps: 1E-05f);
+            // dropout1: Dropout(0.2), (32) → (32) (in place over bn2Output)
             // fc2: Dense(10), (32) → (10)
             global::Dsl.Runtime.Dense.Forward(dropout1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 32, outFeatures: 10);
         }
