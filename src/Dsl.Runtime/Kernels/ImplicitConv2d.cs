@@ -195,12 +195,17 @@ internal static unsafe partial class ImplicitConv2d
             int ci = k0 / window, r = k0 - ci * window;
             int ki = r / kw, kj = r - ki * kw;
             int ihBase = oh * G.StrideHeight - G.PadHeight, iwBase = ow0 * sw - G.PadWidth;
+            bool masked = UseAvx512 && sw <= 2;
             for (int p = 0; p < kc; p++, dst += nr)
             {
                 int ih = ihBase + ki;
                 if ((uint)ih >= (uint)h)
                 {
                     new Span<float>(dst, length).Clear();
+                }
+                else if (masked)
+                {
+                    PackRowMasked(image + ((long)ci * h + ih) * wIn, iwBase + kj, wIn, sw, dst, length);
                 }
                 else
                 {
@@ -221,6 +226,39 @@ internal static unsafe partial class ImplicitConv2d
                         ci++;
                     }
                 }
+            }
+        }
+
+        /// <summary>
+        /// dst[j] = row[iw0 + stride·j] where that is inside the row, else 0, for j in [0, length ≤ 32), stride 1 or 2, with
+        /// AVX-512 masked loads (lanes outside the row are never read, so no bounds matter) and stores (nothing past length).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PackRowMasked(float* row, int iw0, int rowLength, int stride, float* dst, int length)
+        {
+            Vector512<int> lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            Vector512<int> end = Vector512.Create(rowLength);
+            for (int j0 = 0; j0 < length; j0 += 16)
+            {
+                Vector512<float> store = Vector512.LessThan(lanes, Vector512.Create(length - j0)).AsSingle();
+                Vector512<float> v;
+                if (stride == 1)
+                {
+                    Vector512<int> iw = lanes + Vector512.Create(iw0 + j0);
+                    Vector512<float> load = (Vector512.GreaterThanOrEqual(iw, Vector512<int>.Zero) & Vector512.LessThan(iw, end)).AsSingle();
+                    v = Avx512F.MaskLoad(row + iw0 + j0, load, Vector512<float>.Zero);
+                }
+                else
+                {
+                    int first = iw0 + 2 * j0;
+                    Vector512<int> iwLow = lanes + Vector512.Create(first), iwHigh = iwLow + Vector512.Create(16);
+                    Vector512<float> loadLow = (Vector512.GreaterThanOrEqual(iwLow, Vector512<int>.Zero) & Vector512.LessThan(iwLow, end)).AsSingle();
+                    Vector512<float> loadHigh = (Vector512.GreaterThanOrEqual(iwHigh, Vector512<int>.Zero) & Vector512.LessThan(iwHigh, end)).AsSingle();
+                    Vector512<float> low = Avx512F.MaskLoad(row + first, loadLow, Vector512<float>.Zero);
+                    Vector512<float> high = Avx512F.MaskLoad(row + first + 16, loadHigh, Vector512<float>.Zero);
+                    v = Avx512F.PermuteVar16x32x2(low, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), high);
+                }
+                Avx512F.MaskStore(dst + j0, store, v);
             }
         }
 
