@@ -67,7 +67,12 @@ internal static unsafe partial class ImplicitConv2d
     /// <summary>Below this many multiply-adds the workers cost more than they save.</summary>
     private const long MinimumParallelWork = 1 << 20;
 
+    /// <summary>Largest packed block (reduction × columns) taken whole, without depth blocking: 1 MB, one core's L2.</summary>
+    private const long FullDepthFloats = 1 << 18;
+
     [ThreadStatic] private static float[]? t_buffer;
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     public static void Forward(in Conv2dGeometry g, int batch, float* x, float* w, float* scale, float* shift,
         float* residual, bool relu, float* y)
@@ -125,8 +130,14 @@ internal static unsafe partial class ImplicitConv2d
         {
             int rows = rowEnd - rowBegin;
             if (rows <= 0 || colEnd <= colBegin) return;
+            if ((long)Reduction * RoundUp(colEnd - colBegin, 16) <= FullDepthFloats)
+            {
+                RunFullDepth(colBegin, colEnd, rowBegin, rowEnd);
+                return;
+            }
             int blockColumns = Math.Clamp(TargetTileFloats / rows / TileColumns * TileColumns, TileColumns, 256);
-            float[] buffer = Buffer(DepthBlock * TileColumns + rows * blockColumns + 16);
+            int ldc = blockColumns + 16;
+            float[] buffer = Buffer(DepthBlock * TileColumns + rows * ldc + 16);
             fixed (float* raw = buffer)
             {
                 float* packed = (float*)(((nint)raw + 63) & ~(nint)63);
@@ -148,21 +159,67 @@ internal static unsafe partial class ImplicitConv2d
                             {
                                 int mr = Math.Min(RowBlock, rowEnd - m0);
                                 float* a = W + (long)m0 * k + k0;
-                                float* c = tile + (long)(m0 - rowBegin) * blockColumns + t * TileColumns;
+                                float* c = tile + (long)(m0 - rowBegin) * ldc + t * TileColumns;
                                 if (avx512 && mr == RowBlock)
                                 {
-                                    if (nr == TileColumns) Kernel8x32(kc, a, k, packed, c, blockColumns, k0 > 0);
-                                    else Kernel8x16(kc, a, k, packed, c, blockColumns, k0 > 0);
+                                    if (nr == TileColumns) Kernel8x32(kc, a, k, packed, c, ldc, k0 > 0);
+                                    else Kernel8x16(kc, a, k, packed, c, ldc, k0 > 0);
                                 }
                                 else
                                 {
-                                    KernelPortable(mr, nr, kc, a, k, packed, c, blockColumns, k0 > 0);
+                                    KernelPortable(mr, nr, kc, a, k, packed, c, ldc, k0 > 0);
                                 }
                             }
                         }
                     }
-                    Epilogue(c0, width, rowBegin, rowEnd, tile, blockColumns);
+                    Epilogue(c0, width, rowBegin, rowEnd, tile, ldc);
                 }
+            }
+        }
+
+        /// <summary>
+        /// Few columns (small maps at batch 1): pack them once for the whole reduction, then run each block of weight rows
+        /// over the full depth, so every weight row streams through once, sequentially, and nothing is re-accumulated.
+        /// </summary>
+        private readonly void RunFullDepth(int colBegin, int colEnd, int rowBegin, int rowEnd)
+        {
+            int rows = rowEnd - rowBegin, width = colEnd - colBegin, k = Reduction;
+            int tiles = (width + TileColumns - 1) / TileColumns;
+            // 16 floats of padding keep the rows of the accumulator from being a multiple of 4 KB apart, which would put
+            // all eight rows a micro-kernel stores in one L1 set.
+            int ldc = tiles * TileColumns + 16;
+            float[] buffer = Buffer(k * ldc + rows * ldc + 16);
+            fixed (float* raw = buffer)
+            {
+                float* packed = (float*)(((nint)raw + 63) & ~(nint)63);
+                float* tile = packed + (long)k * ldc;
+                for (int t = 0; t < tiles; t++)
+                {
+                    int tileWidth = Math.Min(TileColumns, width - t * TileColumns);
+                    Pack(colBegin + t * TileColumns, tileWidth, tileWidth <= 16 ? 16 : TileColumns, 0, k, packed + (long)t * k * TileColumns);
+                }
+                bool avx512 = UseAvx512;
+                for (int m0 = rowBegin; m0 < rowEnd; m0 += RowBlock)
+                {
+                    int mr = Math.Min(RowBlock, rowEnd - m0);
+                    float* a = W + (long)m0 * k;
+                    for (int t = 0; t < tiles; t++)
+                    {
+                        int nr = Math.Min(TileColumns, width - t * TileColumns) <= 16 ? 16 : TileColumns;
+                        float* b = packed + (long)t * k * TileColumns;
+                        float* c = tile + (long)(m0 - rowBegin) * ldc + t * TileColumns;
+                        if (avx512 && mr == RowBlock)
+                        {
+                            if (nr == TileColumns) Kernel8x32(k, a, k, b, c, ldc, false);
+                            else Kernel8x16(k, a, k, b, c, ldc, false);
+                        }
+                        else
+                        {
+                            KernelPortable(mr, nr, k, a, k, b, c, ldc, false);
+                        }
+                    }
+                }
+                Epilogue(colBegin, width, rowBegin, rowEnd, tile, ldc);
             }
         }
 
