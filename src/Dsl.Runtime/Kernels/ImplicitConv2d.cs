@@ -297,7 +297,6 @@ internal static unsafe partial class ImplicitConv2d
             Vector512<int> end = Vector512.Create(rowLength);
             for (int j0 = 0; j0 < length; j0 += 16)
             {
-                Vector512<float> store = Vector512.LessThan(lanes, Vector512.Create(length - j0)).AsSingle();
                 Vector512<float> v;
                 if (stride == 1)
                 {
@@ -315,7 +314,11 @@ internal static unsafe partial class ImplicitConv2d
                     Vector512<float> high = Avx512F.MaskLoad(row + first + 16, loadHigh, Vector512<float>.Zero);
                     v = Avx512F.PermuteVar16x32x2(low, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), high);
                 }
-                Avx512F.MaskStore(dst + j0, store, v);
+                // A full store where possible: the micro-kernel soon loads these lanes, and a masked store cannot forward to a load.
+                if (length - j0 >= 16)
+                    v.Store(dst + j0);
+                else
+                    Avx512F.MaskStore(dst + j0, Vector512.LessThan(lanes, Vector512.Create(length - j0)).AsSingle(), v);
             }
         }
 
