@@ -49,7 +49,8 @@ public static unsafe partial class Conv2d
 /// Implicit-GEMM convolution for inference: <c>Y[co, col] = Σ_k W[co, k]·B[k, col]</c> where the columns are the output
 /// positions of all examples (example-major, so a column block may span examples) and <c>B</c> is the im2col matrix, never
 /// materialised: each 32-column tile of it is packed from the NCHW images for 128 reduction steps at a time into an
-/// L1-resident buffer, and an 8×32 (or 8×16 for narrow tails) AVX-512 micro-kernel multiplies weight rows, read in
+/// L1-resident buffer (for the whole reduction at once when the columns are few, as at batch 1, so that each weight row
+/// streams through once), and an 8×32 (or 8×16 for narrow tails) AVX-512 micro-kernel multiplies weight rows, read in
 /// place, by it. A block of columns accumulates in a per-thread tile and leaves through the epilogue (per-channel scale
 /// and shift, residual, ReLU) straight into NCHW. The two threads split the columns, or the output channels when there
 /// are too few columns (small spatial sizes at batch 1). Without AVX-512 a portable Vector256 kernel does the same work.
