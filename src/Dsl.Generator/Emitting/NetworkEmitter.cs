@@ -428,7 +428,13 @@ public static class NetworkEmitter
                 if (op.IsView)
                     continue;
                 needsFlag |= op.UsesTrainingFlag && !op.HasInferenceForward;
-                op.EmitInference(body, ForwardContext(i, used));
+                OpEmitContext context = ForwardContext(i, used);
+                if (op.HasInferenceForward)
+                {
+                    // Masks and batch statistics belong to training: inference code of an op's own never touches them.
+                    used.RemoveAll(v => v.Index == i && v.Role is ValueRole.Mask or ValueRole.Saved);
+                }
+                op.EmitInference(body, context);
             }
             _w.Line("// Inference only (Forward): convolutions followed by batch norm, residual add and ReLU run as one fused call each.");
             using (_w.Block($"private void RunInference({ReadOnlySpan} input, int batch)"))

@@ -437,9 +437,6 @@ namespace Dsl.Models
             global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 1044, batch * 8);
             global::System.Span<float> flatten1Output = pool1Output; // same memory
             global::System.Span<float> fc1Output = new global::System.Span<float>(_arena, batch * 1024, batch * 10);
-            global::System.Span<float> denseblock1_layer1_bn1Saved = new global::System.Span<float>(_arena, batch * 2664, batch * 16);
-            global::System.Span<float> denseblock1_layer2_bn1Saved = new global::System.Span<float>(_arena, batch * 2592, batch * 24);
-            global::System.Span<float> transition1_bn1Saved = new global::System.Span<float>(_arena, batch * 2560, batch * 32);
             global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
 
             // conv1: Conv(4, 3, Padding = 1, Bias = false), (3, 8, 8) → (4, 8, 8) (fused into relu1)

@@ -289,9 +289,7 @@ namespace Dsl.Models
             global::System.Span<float> bn2Output = new global::System.Span<float>(_arena, batch * 3200, batch * 32);
             global::System.Span<float> dropout1Output = bn2Output; // same memory
             global::System.Span<float> fc2Output = new global::System.Span<float>(_arena, batch * 3264, batch * 10);
-            global::System.Span<float> dropout1Mask = new global::System.Span<float>(_arena, batch * 3232, batch * 32);
             global::System.Span<float> ln1Saved = new global::System.Span<float>(_arena, batch * 3376, batch * 2);
-            global::System.Span<float> bn2Saved = new global::System.Span<float>(_arena, batch * 3104, batch * 64);
             global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
 
             // conv1: Conv(8, 3, Padding = 1, Bias = false), (3, 12, 12) → (8, 12, 12) (fused into relu1)
