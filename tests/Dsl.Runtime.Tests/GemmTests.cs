@@ -49,6 +49,8 @@ public class GemmTests
             CheckAgainstReference(256, 120, 400, transposeA, transposeB, accumulate);
             CheckAgainstReference(120, 400, 256, transposeA, transposeB, accumulate);
             CheckAgainstReference(500, 40, 300, transposeA, transposeB, accumulate);
+            // Past the MC = 2016 row block: B is packed again for the second block of rows.
+            CheckAgainstReference(2030, 45, 270, transposeA, transposeB, accumulate);
         });
     }
 
@@ -72,7 +74,7 @@ public class GemmTests
     {
         // Parts split C along tile boundaries and every element keeps the same depth blocking, so the order of the
         // additions, and hence every bit, does not depend on the thread count.
-        foreach ((int m, int n, int k) in new[] { (200, 300, 517), (700, 90, 300), (6, 5000, 25) })
+        foreach ((int m, int n, int k) in new[] { (200, 300, 517), (700, 90, 300), (6, 5000, 25), (2030, 45, 270), (300, 300, 300) })
         {
             var random = new Random(m);
             float[] a = RandomMatrix(random, m * k), b = RandomMatrix(random, k * n);
