@@ -350,8 +350,15 @@ public static partial class Gemm
         {
             float* src = job.B + (nint)(pc + p) * job.LdB + jc;
             float* d = dst + (nint)p * nr;
+            // Rows of B are a page apart, beyond the hardware prefetcher's reach: fetch the row after next meanwhile.
+            nint ahead = p + 2 < kc ? 2 * (nint)job.LdB : 0;
             for (int panel = 0; panel < full; panel++, src += nr, d += panelSize)
             {
+                if (Sse.IsSupported)
+                {
+                    Sse.Prefetch0(src + ahead);
+                    Sse.Prefetch0(src + ahead + 16);
+                }
                 if (UseVector512)
                 {
                     Vector512.Store(Vector512.Load(src), d);
