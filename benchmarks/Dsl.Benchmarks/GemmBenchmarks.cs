@@ -16,6 +16,7 @@ namespace Dsl.Benchmarks;
 public class GemmBenchmarks
 {
     private float[] _a = [], _b = [], _c = [];
+    private GemmPackedB? _packedB;
 
     /// <summary>Matrix size: all of m, n, k.</summary>
     [Params(512, 1024)]
@@ -38,6 +39,7 @@ public class GemmBenchmarks
             _a[i] = (float)(random.NextDouble() * 2 - 1);
             _b[i] = (float)(random.NextDouble() * 2 - 1);
         }
+        _packedB = new GemmPackedB(_b, false, Size, Size);
     }
 
     [GlobalCleanup]
@@ -45,6 +47,10 @@ public class GemmBenchmarks
 
     [Benchmark]
     public void Packed() => Gemm.Multiply(_a, false, _b, false, _c, Size, Size, Size);
+
+    /// <summary>The same product with B packed ahead (a layer's weight reused across calls): the packing cost of B left out.</summary>
+    [Benchmark]
+    public void PrePackedB() => Gemm.Multiply(_a, false, _packedB!, _c, Size);
 
     /// <summary>Single-threaded whatever <see cref="Threads"/> says: it shows what packing and register blocking buy.</summary>
     [Benchmark(Baseline = true)]

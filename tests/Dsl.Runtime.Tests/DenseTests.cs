@@ -23,6 +23,12 @@ public class DenseTests
     [InlineData(4, 17, 33)]
     [InlineData(9, 65, 10)]
     [InlineData(2, 784, 31)]
+    // Batches 1 to 4 take the GEMV path, 5 the GEMM; widths straddle the 16-float chunk and the output groups.
+    [InlineData(1, 100, 37)]
+    [InlineData(2, 31, 9)]
+    [InlineData(3, 48, 17)]
+    [InlineData(4, 257, 12)]
+    [InlineData(5, 257, 12)]
     public void ForwardAndBackwardMatchScalarReference(int batch, int inF, int outF)
     {
         float[] x = FiniteDifference.Random(batch * inF, 1), w = FiniteDifference.Random(outF * inF, 2);

@@ -49,6 +49,8 @@ public class GemmTests
             CheckAgainstReference(256, 120, 400, transposeA, transposeB, accumulate);
             CheckAgainstReference(120, 400, 256, transposeA, transposeB, accumulate);
             CheckAgainstReference(500, 40, 300, transposeA, transposeB, accumulate);
+            // Past the MC = 2016 row block: B is packed again for the second block of rows.
+            CheckAgainstReference(2030, 45, 270, transposeA, transposeB, accumulate);
         });
     }
 
@@ -72,7 +74,7 @@ public class GemmTests
     {
         // Parts split C along tile boundaries and every element keeps the same depth blocking, so the order of the
         // additions, and hence every bit, does not depend on the thread count.
-        foreach ((int m, int n, int k) in new[] { (200, 300, 517), (700, 90, 300), (6, 5000, 25) })
+        foreach ((int m, int n, int k) in new[] { (200, 300, 517), (700, 90, 300), (6, 5000, 25), (2030, 45, 270), (300, 300, 300) })
         {
             var random = new Random(m);
             float[] a = RandomMatrix(random, m * k), b = RandomMatrix(random, k * n);
@@ -81,6 +83,54 @@ public class GemmTests
             WithDegree(2, () => Gemm.Multiply(a, true, b, false, two, m, n, k));
             Assert.Equal(one, two);
         }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void PrePackedB_GivesTheBitsOfThePlainMultiply(bool transposeA, bool transposeB)
+    {
+        // Shapes straddle the micro-panel (NR), depth-block (KC = 256) and column-block (NC = 512) edges; the larger ones
+        // go parallel, where a pre-packed B makes the row split free.
+        foreach ((int m, int n, int k) in new[] { (1, 1, 1), (13, 33, 7), (37, 65, 300), (200, 530, 517), (700, 90, 300), (4, 1000, 64) })
+        {
+            var random = new Random(m + n + k);
+            float[] a = RandomMatrix(random, m * k), b = RandomMatrix(random, k * n), c0 = RandomMatrix(random, m * n);
+            var packed = new GemmPackedB(b, transposeB, k, n);
+            Assert.Equal((k, n), (packed.K, packed.N));
+            foreach (int degree in new[] { 1, 2 })
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    float[] plain = (float[])c0.Clone(), fromPacked = (float[])c0.Clone();
+                    WithDegree(degree, () =>
+                    {
+                        Gemm.Multiply(a, transposeA, b, transposeB, plain, m, n, k, accumulate);
+                        Gemm.Multiply(a, transposeA, packed, fromPacked, m, accumulate);
+                    });
+                    Assert.Equal(plain, fromPacked);
+                }
+
+            // Repacking new values of the same shape reuses the storage.
+            float[] b2 = RandomMatrix(random, k * n), plain2 = new float[m * n], packed2 = new float[m * n];
+            packed.Pack(b2, transposeB);
+            Gemm.Multiply(a, transposeA, b2, transposeB, plain2, m, n, k);
+            Gemm.Multiply(a, transposeA, packed, packed2, m);
+            Assert.Equal(plain2, packed2);
+        }
+    }
+
+    [Fact]
+    public void PrePackedB_ChecksLengths()
+    {
+        var packed = new GemmPackedB(new float[12], false, 3, 4);
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[5], false, packed, new float[8], 2));
+        Assert.Equal("a", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], false, packed, new float[7], 2));
+        Assert.Equal("c", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => packed.Pack(new float[11], false));
+        Assert.Equal("b", ex.ParamName);
     }
 
     [Fact]
@@ -125,10 +175,12 @@ public class GemmTests
             const int m = 300, n = 400, k = 200;
             var random = new Random(3);
             float[] a = RandomMatrix(random, m * k), b = RandomMatrix(random, k * n), c = new float[m * n];
+            var packed = new GemmPackedB(b, false, k, n);
             ParallelismTests.AssertNoAllocationOnThread(() =>
             {
                 Gemm.Multiply(a, true, b, true, c, m, n, k);
                 Gemm.Multiply(a, false, b, false, c, 10, n, k, accumulate: true);
+                Gemm.Multiply(a, false, packed, c, m);
             });
         });
     }

@@ -5,9 +5,6 @@ namespace Dsl.Runtime;
 /// <summary>Fully connected layer kernels. Weight <c>[outFeatures, inFeatures]</c> (PyTorch layout), bias <c>[outFeatures]</c>.</summary>
 public static class Dense
 {
-    // Batches up to this size take the dot-product path of Forward (latency: inference on single examples).
-    private const int DotProductBatchLimit = 2;
-
     /// <summary><c>y[batch, out] = x[batch, in] · Wᵀ + b</c>. An empty <paramref name="bias"/> means no bias.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         int batch, int inFeatures, int outFeatures)
@@ -19,17 +16,11 @@ public static class Dense
         Validate.Length(y.Length, (long)batch * outFeatures, nameof(y));
         if (batch == 0) return;
 
-        if (batch <= DotProductBatchLimit)
+        if (batch <= Gemv.MaxRows)
         {
-            // With one or two rows the GEMM would spend its time packing the whole weight for a few uses; each output
-            // is instead one dot product of the input row with a contiguous weight row (W is [out, in]).
-            for (int row = 0; row < batch; row++)
-            {
-                ReadOnlySpan<float> xRow = x.Slice(row * inFeatures, inFeatures);
-                Span<float> yRow = y.Slice(row * outFeatures, outFeatures);
-                for (int o = 0; o < outFeatures; o++)
-                    yRow[o] = TensorPrimitives.Dot(xRow, weight.Slice(o * inFeatures, inFeatures)) + (bias.IsEmpty ? 0f : bias[o]);
-            }
+            // With a few rows the GEMM would spend its time packing the whole weight for a few uses; the GEMV reads each
+            // weight row once in place (W is [out, in]) and adds the bias as it stores.
+            Gemv.MultiplyTransposed(x, weight, bias, y, batch, inFeatures, outFeatures);
             return;
         }
 

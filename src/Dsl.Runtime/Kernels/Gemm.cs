@@ -6,9 +6,10 @@ namespace Dsl.Runtime;
 
 /// <summary>Single-precision matrix multiplication on row-major matrices.</summary>
 /// <remarks>
-/// A packed GEMM in the GotoBLAS/BLIS style. For each block of <c>nc</c> columns and <c>kc</c> depth, B is packed into
-/// contiguous <c>kc×NR</c> micro-panels (L2-resident), A is packed <c>MC</c> rows at a time into <c>kc×MR</c>
-/// micro-panels, and the register-blocked micro-kernel sweeps the B micro-panels with each A micro-panel held in L1.
+/// A packed GEMM in the GotoBLAS/BLIS style. For each block of up to <c>MC</c> rows and <c>kc</c> depth, A is packed
+/// once into <c>kc×MR</c> micro-panels; then each block of <c>nc</c> columns of B is packed into contiguous
+/// <c>kc×NR</c> micro-panels (L2-resident, copied row by row), and the register-blocked micro-kernel sweeps them with
+/// each A micro-panel held in L1. B can also be packed ahead of time (<see cref="GemmPackedB"/>) and reused.
 /// Ragged edges go through a zero-padded full tile and a small copy. Packing reads either
 /// storage order, so the transposed cases cost no extra copy. B is packed even when A has only a few rows (LeNet's
 /// <c>6×25 · 25×200704</c>): reading a wide B in place touches a new page at every depth step, and the TLB misses
@@ -20,8 +21,9 @@ public static partial class Gemm
     private const int KC = 256;
     // Columns of a packed B block: KC·NC floats = 512 KiB, half the per-core L2, leaving room for A and C.
     private const int NC = 512;
-    // Rows of A packed at a time (a multiple of both tile heights): bounds the buffer; the A block is read once per strip.
-    private const int MC = 480;
+    // Rows of A packed per depth block (a multiple of both tile heights): A is then packed once per call when m ≤ MC,
+    // and B once per block of MC rows; KC·MC floats = 2 MiB bounds the buffer for tall products (im2col GEMMs).
+    private const int MC = 2016;
     // Below this many multiply-adds the hand-off to other threads costs more than it saves.
     private const long ParallelThreshold = 1L << 21;
 
@@ -70,27 +72,75 @@ public static partial class Gemm
                 B = pb, LdB = transposeB ? k : n, TransposeB = transposeB,
                 C = pc, M = m, N = n, K = k, Accumulate = accumulate,
             };
-            int degree = Parallelism.MaxDegree;
-            if (degree > 1 && (long)m * n * k >= ParallelThreshold)
-            {
-                // Split the larger side of C so every part gets a sizeable block; splitting N keeps each part's packed
-                // B disjoint, splitting M makes every part pack all of B, so N is preferred when it is wide enough.
-                job.SplitColumns = n >= m || m < 2 * MR;
-                int units = job.SplitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-                // Large products get two parts per thread: parts are handed out dynamically, so a thread that the OS
-                // preempts (other processes share the cores) then holds up a smaller share; the price is that each
-                // part packs its rows of A again.
-                int parts = Math.Min(units, (long)m * n * k >= 16 * ParallelThreshold ? 2 * degree : degree);
-                if (parts > 1)
-                {
-                    job.UnitsPerPart = (units + parts - 1) / parts;
-                    parts = (units + job.UnitsPerPart - 1) / job.UnitsPerPart;
-                    Parallelism.Run(ref job, parts);
-                    return;
-                }
-            }
-            Sequential(in job, 0, m, 0, n);
+            Run(ref job);
         }
+    }
+
+    /// <summary>Splits the product over the threads (one part each) or runs it on the calling thread.</summary>
+    private static unsafe void Run(ref Job job)
+    {
+        int m = job.M, n = job.N, k = job.K;
+        int degree = Parallelism.MaxDegree;
+        if (degree > 1 && (long)m * n * k >= ParallelThreshold)
+        {
+            // One part per thread (parts are contiguous tile bands, so the bits do not depend on the split). Splitting
+            // the columns makes every part pack all of A; splitting the rows makes every part pack all of B (unless B
+            // is pre-packed): the split that repacks fewer floats wins, provided it gives every thread some tiles.
+            int columnUnits = (n + NR - 1) / NR, rowUnits = (m + MR - 1) / MR;
+            int columnParts = Math.Min(degree, columnUnits), rowParts = Math.Min(degree, rowUnits);
+            long columnRepack = (long)(columnParts - 1) * m * k;
+            long rowRepack = job.PrePackedB != null ? 0 : (long)(rowParts - 1) * k * n;
+            job.SplitColumns = rowParts < 2 || (columnParts >= 2 && columnRepack < rowRepack);
+            int units = job.SplitColumns ? columnUnits : rowUnits;
+            int parts = job.SplitColumns ? columnParts : rowParts;
+            if (parts > 1)
+            {
+                job.UnitsPerPart = (units + parts - 1) / parts;
+                parts = (units + job.UnitsPerPart - 1) / job.UnitsPerPart;
+                Parallelism.Run(ref job, parts);
+                return;
+            }
+        }
+        Sequential(in job, 0, m, 0, n);
+    }
+
+    /// <summary>
+    /// <c>C = op(A) · B</c> (or <c>C +=</c>) with B packed ahead of time: the same bits as
+    /// <see cref="Multiply(ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, int, int, int, bool)"/>
+    /// on the unpacked B, without packing it again. <c>k</c> and <c>n</c> are those of <paramref name="b"/>.
+    /// </summary>
+    public static unsafe void Multiply(ReadOnlySpan<float> a, bool transposeA, GemmPackedB b, Span<float> c, int m,
+        bool accumulate = false)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "Matrix dimensions must be non-negative.");
+        int n = b.N, k = b.K;
+        if (a.Length < (long)m * k) ThrowTooShort(nameof(a), a.Length, transposeA ? k : m, transposeA ? m : k, transposeA);
+        if (c.Length < (long)m * n) ThrowTooShort(nameof(c), c.Length, m, n, transposed: false);
+        if (m == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pc = c)
+        {
+            var job = new Job
+            {
+                A = pa, LdA = transposeA ? m : k, TransposeA = transposeA,
+                PrePackedB = b.Data,
+                C = pc, M = m, N = n, K = k, Accumulate = accumulate,
+            };
+            Run(ref job);
+        }
+    }
+
+    /// <summary>Columns of op(B) padded to whole micro-panels: the length of one depth row of a packed B.</summary>
+    internal static int PaddedColumns(int n) => (n + NR - 1) / NR * NR;
+
+    /// <summary>Packs all of op(B) (<c>k×n</c>) in the layout <see cref="Sequential"/> reads a pre-packed B in.</summary>
+    internal static unsafe void PackWhole(float* b, bool transposeB, int k, int n, float* dst)
+    {
+        var job = new Job { B = b, LdB = transposeB ? k : n, TransposeB = transposeB, N = n, K = k };
+        nint paddedN = PaddedColumns(n);
+        for (int pc = 0; pc < k; pc += KC)
+            PackB(in job, pc, Math.Min(KC, k - pc), 0, n, dst + pc * paddedN);
     }
 
     // Kept out of line so the message is only formatted when the check fails.
@@ -104,6 +154,8 @@ public static partial class Gemm
     private unsafe struct Job : IParallelWork
     {
         public float* A, B, C;
+        // B packed ahead of the call (GemmPackedB), or null to pack it here.
+        public float* PrePackedB;
         public int LdA, LdB, M, N, K, UnitsPerPart;
         public bool TransposeA, TransposeB, Accumulate, SplitColumns;
 
@@ -123,32 +175,55 @@ public static partial class Gemm
     }
 
     /// <summary>Computes <c>C[rowStart..rowEnd, colStart..colEnd]</c> on the calling thread.</summary>
+    /// <remarks>
+    /// Loop order: a block of up to MC rows, then each depth block of KC: A's rows are packed once for that depth
+    /// block, then every NC-column block of B is packed (L2-resident) and swept by every A micro-panel. Every element
+    /// of C receives its depth blocks in ascending order, one kernel call each, whatever the split or the order.
+    /// </remarks>
     private static unsafe void Sequential(in Job job, int rowStart, int rowEnd, int colStart, int colEnd)
     {
         int mr = MR, nr = NR;
         Buffers buffers = Buffers.ForThisThread();
-        float* packedB = buffers.PackedB, packedA = buffers.PackedA, tile = buffers.Tile;
+        float* tile = buffers.Tile;
+        // Columns of op(B) padded to whole micro-panels: the row stride of a pre-packed depth block.
+        nint paddedN = (nint)(job.N + nr - 1) / nr * nr;
 
-        for (int jc = colStart; jc < colEnd; jc += NC)
+        for (int ic = rowStart; ic < rowEnd; ic += MC)
         {
-            int nc = Math.Min(NC, colEnd - jc);
+            int mc = Math.Min(MC, rowEnd - ic);
             for (int pc = 0; pc < job.K; pc += KC)
             {
                 int kc = Math.Min(KC, job.K - pc);
                 bool addToC = job.Accumulate || pc > 0;
-                PackB(in job, pc, kc, jc, nc, packedB);
+                float* packedA = buffers.PackedA;
+                for (int ir = 0; ir < mc; ir += mr)
+                    PackAPanel(in job, ic + ir, Math.Min(mr, mc - ir), pc, kc, packedA + (nint)ir * kc);
 
-                for (int ic = rowStart; ic < rowEnd; ic += MC)
+                for (int jc = colStart; jc < colEnd; jc += NC)
                 {
-                    int mc = Math.Min(MC, rowEnd - ic);
-                    PackA(in job, ic, mc, pc, kc, packedA);
-                    // Each A micro-panel (MR·KC floats) stays in L1 while the B block's micro-panels stream past it from L2.
-                    // (The GotoBLAS order, B micro-panel in L1 and A from L2, measured slower here: with KC small enough
-                    // for a 32-float-wide B panel to fit L1, C is reloaded too often.)
-                    float* aPanel = packedA;
-                    for (int ir = 0; ir < mc; ir += mr, aPanel += (nint)kc * mr)
+                    int nc = Math.Min(NC, colEnd - jc);
+                    float* packedB;
+                    if (job.PrePackedB != null)
+                    {
+                        // Panels of a depth block are consecutive kc×NR runs, so column jc (a multiple of NR) starts at jc·kc.
+                        packedB = job.PrePackedB + pc * paddedN + (nint)jc * kc;
+                    }
+                    else
+                    {
+                        packedB = buffers.PackedB;
+                        PackB(in job, pc, kc, jc, nc, packedB);
+                    }
+
+                    // Each A micro-panel (MR·KC floats) stays in L1 while the B block's micro-panels stream past it
+                    // from L2. (The GotoBLAS order, B micro-panel in L1 and A from L2, measured slower here: with KC
+                    // small enough for a 32-float-wide B panel to fit L1, C is reloaded too often.)
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        float* aPanel = packedA + (nint)ir * kc;
                         for (int panel = 0; panel * nr < nc; panel++)
-                            Tile(in job, aPanel, Math.Min(mr, mc - ir), ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, kc, packedB, tile, addToC);
+                            Tile(in job, aPanel, rows, ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, kc, packedB, tile, addToC);
+                    }
                 }
             }
         }
@@ -217,14 +292,6 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>Packs rows <c>[ic, ic+mc)</c>, depth <c>[pc, pc+kc)</c> of op(A) as consecutive <c>kc×MR</c> micro-panels.</summary>
-    private static unsafe void PackA(in Job job, int ic, int mc, int pc, int kc, float* dst)
-    {
-        int mr = MR;
-        for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
-            PackAPanel(in job, ic + ir, Math.Min(mr, mc - ir), pc, kc, dst);
-    }
-
     /// <summary>Packs rows <c>[i0, i0+rows)</c> of op(A) as <c>kc</c> groups of MR floats, zero-padding missing rows.</summary>
     private static unsafe void PackAPanel(in Job job, int i0, int rows, int pc, int kc, float* dst)
     {
@@ -269,8 +336,47 @@ public static partial class Gemm
     private static unsafe void PackB(in Job job, int pc, int kc, int jc, int nc, float* dst)
     {
         int nr = NR;
-        for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
-            PackBPanel(in job, pc, kc, jc + jr, Math.Min(nr, nc - jr), dst);
+        if (job.TransposeB)
+        {
+            for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
+                PackBPanel(in job, pc, kc, jc + jr, Math.Min(nr, nc - jr), dst);
+            return;
+        }
+        // B is stored k×n: copy it row by row, each row scattered over the micro-panels. Reading whole rows in order
+        // keeps one source stream (a panel at a time would read 32 floats from each of kc rows, a new page each).
+        int full = nc / nr, rest = nc - full * nr;
+        nint panelSize = (nint)kc * nr;
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = job.B + (nint)(pc + p) * job.LdB + jc;
+            float* d = dst + (nint)p * nr;
+            // Rows of B are a page apart, beyond the hardware prefetcher's reach: fetch the row after next meanwhile.
+            nint ahead = p + 2 < kc ? 2 * (nint)job.LdB : 0;
+            for (int panel = 0; panel < full; panel++, src += nr, d += panelSize)
+            {
+                if (Sse.IsSupported)
+                {
+                    Sse.Prefetch0(src + ahead);
+                    Sse.Prefetch0(src + ahead + 16);
+                }
+                if (UseVector512)
+                {
+                    Vector512.Store(Vector512.Load(src), d);
+                    Vector512.Store(Vector512.Load(src + 16), d + 16);
+                }
+                else
+                {
+                    Vector256.Store(Vector256.Load(src), d);
+                    Vector256.Store(Vector256.Load(src + 8), d + 8);
+                }
+            }
+            if (rest > 0)
+            {
+                int j = 0;
+                for (; j < rest; j++) d[j] = src[j];
+                for (; j < nr; j++) d[j] = 0;
+            }
+        }
     }
 
     /// <summary>Packs one <c>kc×NR</c> micro-panel of op(B) starting at column <paramref name="j0"/>, zero-padding missing columns.</summary>
@@ -368,7 +474,7 @@ public static partial class Gemm
         private Buffers()
         {
             const int Align = 16; // floats per cache line
-            int packedB = KC * NC, packedA = KC * (MC + Mr512), tile = Mr512 * Nr512;
+            int packedB = KC * NC, packedA = KC * MC, tile = Mr512 * Nr512;
             _storage = GC.AllocateUninitializedArray<float>(packedB + packedA + tile + 3 * Align, pinned: true);
             float* p = (float*)Unsafe.AsPointer(ref _storage[0]);
             p = (float*)(((nint)p + 63) & ~(nint)63);

@@ -1,7 +1,7 @@
 namespace Dsl.Runtime;
 
 /// <summary>
-/// One <see cref="Gemm.Multiply"/> per convolution group, where group <c>g</c>'s A, B and C are dense blocks at
+/// One <see cref="Gemm.Multiply(ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, int, int, int, bool)"/> per convolution group, where group <c>g</c>'s A, B and C are dense blocks at
 /// <c>g·stride</c> in each operand. This is all a grouped convolution needs on top of the ungrouped one: in the
 /// column matrix, the weight and the product, a group's rows are contiguous.
 /// </summary>
