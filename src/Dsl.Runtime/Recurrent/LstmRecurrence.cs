@@ -1,0 +1,202 @@
+using System.Runtime.CompilerServices;
+
+namespace Dsl.Runtime;
+
+/// <summary>
+/// The time loop of the tiled LSTM (<see cref="LstmKernels"/>), split over the batch: each part owns a contiguous
+/// range of examples and runs every step for them on its own, so the threads never wait for each other inside the
+/// loop (one dispatch per call, not one per step) and each example's arithmetic is the same whatever the number of
+/// threads: results are bit-identical for 1 and 2 threads. All tensors are time-major, as in <see cref="LstmLayer"/>.
+/// </summary>
+internal static unsafe class LstmRecurrence
+{
+    /// <summary>How many parts to split <paramref name="batch"/> rows into: whole forward tiles, at most one per thread.</summary>
+    public static int Parts(int batch) =>
+        Math.Max(1, Math.Min(Parallelism.MaxDegree, batch / LstmKernels.ForwardRows));
+
+    /// <summary>Rows of part <paramref name="part"/>: contiguous, in whole tiles of four where possible.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Begin, int End) Rows(int batch, int part, int parts)
+    {
+        if (parts == 1) return (0, batch);
+        int tiles = (batch + LstmKernels.ForwardRows - 1) / LstmKernels.ForwardRows;
+        var (begin, end) = KernelParallel.Range(tiles, part, parts);
+        return (begin * LstmKernels.ForwardRows, Math.Min(batch, end * LstmKernels.ForwardRows));
+    }
+
+    /// <summary>
+    /// Forward over all steps. <c>Gates</c> holds the input projection with biases and receives the activations.
+    /// Training stores every step's cell state in <c>Cells</c> and its tanh in <c>TanhCells</c>; inference
+    /// (<c>Cells</c> null) keeps one cell state per example in <c>State</c>, updated in place.
+    /// </summary>
+    public struct Forward : IParallelWork
+    {
+        public float* Gates, Cells, TanhCells, State, HAll, H0, C0, HT, CT, Packed;
+        public int Batch, Hidden, Steps;
+        public bool Reverse;
+
+        public readonly void Execute(int part, int parts)
+        {
+            var (begin, end) = Rows(Batch, part, parts);
+            if (begin < end) Run(begin, end);
+        }
+
+        private readonly int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
+
+        private readonly void Run(int begin, int end)
+        {
+            int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
+            float* sums = stackalloc float[LstmKernels.ForwardRows * 64];
+            bool inference = Cells == null;
+            if (inference)
+                for (int r = begin; r < end; r++)
+                {
+                    var row = new Span<float>(State + (long)r * h, h);
+                    if (C0 != null) new ReadOnlySpan<float>(C0 + (long)r * h, h).CopyTo(row);
+                    else row.Clear();
+                }
+
+            for (int s = 0; s < Steps; s++)
+            {
+                int t = TimeAt(s);
+                float* hPrev = s == 0 ? H0 : HAll + (long)TimeAt(s - 1) * state;
+                float* cPrev = inference ? State : s == 0 ? C0 : Cells + (long)TimeAt(s - 1) * state;
+                float* cOut = inference ? State : Cells + (long)t * state;
+                float* tanhOut = inference ? null : TanhCells + (long)t * state;
+                float* hOut = HAll + (long)t * state;
+                float* gates = Gates + (long)t * Batch * width;
+                for (int tile = 0; tile < h / LstmKernels.ForwardUnits; tile++)
+                {
+                    int j = tile * LstmKernels.ForwardUnits;
+                    float* panel = Packed + (long)tile * h * 64;
+                    for (int r0 = begin; r0 < end; r0 += LstmKernels.ForwardRows)
+                    {
+                        int count = Math.Min(LstmKernels.ForwardRows, end - r0);
+                        if (hPrev != null)
+                        {
+                            int last = end - 1;
+                            LstmKernels.ForwardProduct(hPrev + (long)r0 * h, hPrev + (long)Math.Min(r0 + 1, last) * h,
+                                hPrev + (long)Math.Min(r0 + 2, last) * h, hPrev + (long)Math.Min(r0 + 3, last) * h, panel, h, sums);
+                        }
+                        for (int q = 0; q < count; q++)
+                        {
+                            long at = (long)(r0 + q) * h + j;
+                            LstmKernels.ForwardCell(hPrev != null ? sums + q * 64 : null, gates + (long)(r0 + q) * width + j, h,
+                                cPrev != null ? cPrev + at : null, cOut + at, tanhOut != null ? tanhOut + at : null, hOut + at);
+                        }
+                    }
+                }
+            }
+
+            // Written after the last read of H0/C0 by this part's rows, so they may share a buffer with HT/CT.
+            long lastTime = TimeAt(Steps - 1);
+            long offset = (long)begin * h, length = (long)(end - begin) * h;
+            if (HT != null) new ReadOnlySpan<float>(HAll + lastTime * state + offset, (int)length).CopyTo(new Span<float>(HT + offset, (int)length));
+            if (CT != null)
+            {
+                float* cLast = inference ? State : Cells + lastTime * state;
+                new ReadOnlySpan<float>(cLast + offset, (int)length).CopyTo(new Span<float>(CT + offset, (int)length));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backpropagation through time over all steps, after a training <see cref="Forward"/>: fills <c>DGates</c>
+    /// (pre-activation gradients of every step) and <c>DH0</c>/<c>DC0</c>, with <c>DC</c> as the running cell gradient.
+    /// </summary>
+    public struct Backward : IParallelWork
+    {
+        public float* Gates, Cells, TanhCells, C0, DhAll, DhT, DcT, DGates, DC, DH0, DC0, Packed;
+        public int Batch, Hidden, Steps;
+        public bool Reverse;
+
+        public readonly void Execute(int part, int parts)
+        {
+            var (begin, end) = Rows(Batch, part, parts);
+            if (begin < end) Run(begin, end);
+        }
+
+        private readonly int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
+
+        /// <summary>The cell state that step <paramref name="s"/> started from (null: zero).</summary>
+        private readonly float* CellBefore(int s) => s == 0 ? C0 : Cells + (long)TimeAt(s - 1) * Batch * Hidden;
+
+        private readonly void Run(int begin, int end)
+        {
+            int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
+            float* sums = stackalloc float[LstmKernels.BackwardRows * LstmKernels.BackwardUnits];
+            float** rows = stackalloc float*[LstmKernels.BackwardRows];
+            for (int r = begin; r < end; r++)
+            {
+                var row = new Span<float>(DC + (long)r * h, h);
+                if (DcT != null) new ReadOnlySpan<float>(DcT + (long)r * h, h).CopyTo(row);
+                else row.Clear();
+            }
+
+            // The last step run receives dh from the final state and its own output only.
+            {
+                int s = Steps - 1, t = TimeAt(s);
+                float* cBefore = CellBefore(s);
+                for (int r = begin; r < end; r++)
+                    for (int j = 0; j < h; j += 16)
+                    {
+                        long at = (long)r * h + j, gateAt = ((long)t * Batch + r) * width + j;
+                        LstmKernels.BackwardCell(DhT != null ? DhT + at : null, DhAll != null ? DhAll + (long)t * state + at : null,
+                            Gates + gateAt, TanhCells + (long)t * state + at, cBefore != null ? cBefore + at : null, DC + at, DGates + gateAt, h);
+                    }
+            }
+
+            for (int s = Steps - 1; s >= 1; s--)
+            {
+                int t = TimeAt(s), tp = TimeAt(s - 1);
+                float* cBefore = CellBefore(s - 1);
+                for (int tile = 0; tile < h / LstmKernels.BackwardUnits; tile++)
+                {
+                    float* panel = Packed + (long)tile * width * LstmKernels.BackwardUnits;
+                    for (int r0 = begin; r0 < end; r0 += LstmKernels.BackwardRows)
+                    {
+                        Product(rows, t, r0, end, panel, sums);
+                        int count = Math.Min(LstmKernels.BackwardRows, end - r0);
+                        for (int q = 0; q < count; q++)
+                            for (int v = 0; v < LstmKernels.BackwardUnits; v += 16)
+                            {
+                                int r = r0 + q, j = tile * LstmKernels.BackwardUnits + v;
+                                long at = (long)r * h + j, gateAt = ((long)tp * Batch + r) * width + j;
+                                LstmKernels.BackwardCell(sums + q * LstmKernels.BackwardUnits + v,
+                                    DhAll != null ? DhAll + (long)tp * state + at : null, Gates + gateAt, TanhCells + (long)tp * state + at,
+                                    cBefore != null ? cBefore + at : null, DC + at, DGates + gateAt, h);
+                            }
+                    }
+                }
+            }
+
+            if (DH0 != null)
+            {
+                int t = TimeAt(0);
+                for (int tile = 0; tile < h / LstmKernels.BackwardUnits; tile++)
+                {
+                    float* panel = Packed + (long)tile * width * LstmKernels.BackwardUnits;
+                    for (int r0 = begin; r0 < end; r0 += LstmKernels.BackwardRows)
+                    {
+                        Product(rows, t, r0, end, panel, sums);
+                        int count = Math.Min(LstmKernels.BackwardRows, end - r0);
+                        for (int q = 0; q < count; q++)
+                            new ReadOnlySpan<float>(sums + q * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits)
+                                .CopyTo(new Span<float>(DH0 + (long)(r0 + q) * h + tile * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits));
+                    }
+                }
+            }
+            if (DC0 != null)
+                new ReadOnlySpan<float>(DC + (long)begin * h, (end - begin) * h).CopyTo(new Span<float>(DC0 + (long)begin * h, (end - begin) * h));
+        }
+
+        /// <summary>dGates of step <paramref name="t"/> for rows from <paramref name="r0"/> times one backward panel.</summary>
+        private readonly void Product(float** rows, int t, int r0, int end, float* panel, float* sums)
+        {
+            int width = LstmLayer.Gates * Hidden;
+            for (int q = 0; q < LstmKernels.BackwardRows; q++)
+                rows[q] = DGates + ((long)t * Batch + Math.Min(r0 + q, end - 1)) * width;
+            LstmKernels.BackwardProduct(rows, panel, width, sums);
+        }
+    }
+}
