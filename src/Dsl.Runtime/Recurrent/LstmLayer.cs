@@ -298,7 +298,16 @@ public static class LstmLayer
             workspace, WorkspaceLength(g, batch));
         int width = Gates * g.HiddenSize, rows = g.Steps * batch;
         Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable);
-        RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
+        RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, default, rows, width, g.InputSize);
+        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+    }
+
+    /// <summary>Both biases add to the same pre-activations, so their gradients are equal: sum once, copy when both are wanted.</summary>
+    private static void BiasGradient(ReadOnlySpan<float> dGates, Span<float> dBiasIh, ReadOnlySpan<float> dBiasHh, int rows, int width)
+    {
+        if (dBiasIh.IsEmpty) return;
+        if (dBiasHh.IsEmpty) RecurrentMath.ColumnSums(dGates, dBiasIh, rows, width);
+        else dBiasHh.CopyTo(dBiasIh);
     }
 
     /// <summary>
@@ -332,7 +341,7 @@ public static class LstmLayer
             Span<float> column = dWeightIh.Slice(n * vocab, vocab);
             for (int v = 0; v < vocab; v++) column[v] = dTable[v * width + n];
         }
-        RecurrentMath.ColumnSums(dGates, dBiasIh, rows, width);
+        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
     }
 
     private static void CheckBackward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
