@@ -154,10 +154,10 @@ public static class LstmLayer
         int vocab = g.InputSize, width = Gates * g.HiddenSize;
         for (int n = 0; n < width; n++)
         {
-            // Summed in the same order as the one-hot path, (x·W_ihᵀ)[n] = W_ih[n, v] exactly, then b_ih, then b_hh: the same floats.
-            float bi = biasIh.IsEmpty ? 0f : biasIh[n], bh = biasHh.IsEmpty ? 0f : biasHh[n];
+            // The same floats as the one-hot path, which accumulates (x·W_ihᵀ)[n] = W_ih[n, v] exactly onto b_ih + b_hh.
+            float bias = (biasIh.IsEmpty ? 0f : biasIh[n]) + (biasHh.IsEmpty ? 0f : biasHh[n]);
             ReadOnlySpan<float> column = weightIh.Slice(n * vocab, vocab);
-            for (int v = 0; v < vocab; v++) table[v * width + n] = column[v] + bi + bh;
+            for (int v = 0; v < vocab; v++) table[v * width + n] = bias + column[v];
         }
         Span<float> gates = workspace.Slice(0, tokens.Length * width);
         for (int k = 0; k < tokens.Length; k++)
