@@ -63,15 +63,23 @@ internal static unsafe class LstmKernels
 
     /// <summary>
     /// <c>sums[r][gate][16] = Σ_k h_r[k] · panel[k][gate][16]</c> for four rows. Rows past the real ones point at a real
-    /// row (the caller ignores their sums), so every tile is full and the loop has no edge cases.
+    /// row (the caller ignores their sums), so every tile is full and the loop has no edge cases. With
+    /// <paramref name="accumulate"/> the sums continue from those in <paramref name="sums"/> (a later block of depths).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardProduct(float* h0, float* h1, float* h2, float* h3, float* panel, int depth, float* sums)
+    public static void ForwardProduct(float* h0, float* h1, float* h2, float* h3, float* panel, int depth, float* sums, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(sums); c01 = Vector512.Load(sums + 16); c02 = Vector512.Load(sums + 32); c03 = Vector512.Load(sums + 48);
+            c10 = Vector512.Load(sums + 64); c11 = Vector512.Load(sums + 80); c12 = Vector512.Load(sums + 96); c13 = Vector512.Load(sums + 112);
+            c20 = Vector512.Load(sums + 128); c21 = Vector512.Load(sums + 144); c22 = Vector512.Load(sums + 160); c23 = Vector512.Load(sums + 176);
+            c30 = Vector512.Load(sums + 192); c31 = Vector512.Load(sums + 208); c32 = Vector512.Load(sums + 224); c33 = Vector512.Load(sums + 240);
+        }
         for (int k = 0; k < depth; k++, panel += 64)
         {
             Vector512<float> b0 = Vector512.Load(panel), b1 = Vector512.Load(panel + 16);

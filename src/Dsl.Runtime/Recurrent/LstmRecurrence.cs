@@ -31,6 +31,9 @@ internal static unsafe class LstmRecurrence
     /// </summary>
     public struct Forward : IParallelWork
     {
+        // Rows whose sums are kept while the depth blocks go by (8 tiles of 4: 8 KiB of sums), and the depth block.
+        private const int GroupRows = 8 * LstmKernels.ForwardRows, DepthBlock = 64;
+
         public float* Gates, Cells, TanhCells, State, HAll, H0, C0, HT, CT, Packed;
         public int Batch, Hidden, Steps;
         public bool Reverse;
@@ -46,7 +49,7 @@ internal static unsafe class LstmRecurrence
         private readonly void Run(int begin, int end)
         {
             int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
-            float* sums = stackalloc float[LstmKernels.ForwardRows * 64];
+            float* sums = stackalloc float[GroupRows * 64];
             bool inference = Cells == null;
             if (inference)
                 for (int r = begin; r < end; r++)
@@ -69,19 +72,29 @@ internal static unsafe class LstmRecurrence
                 {
                     int j = tile * LstmKernels.ForwardUnits;
                     float* panel = Packed + (long)tile * h * 64;
-                    for (int r0 = begin; r0 < end; r0 += LstmKernels.ForwardRows)
+                    for (int g0 = begin; g0 < end; g0 += GroupRows)
                     {
-                        int count = Math.Min(LstmKernels.ForwardRows, end - r0);
+                        int groupEnd = Math.Min(end, g0 + GroupRows);
+                        // Depth blocks of 64 (16 KiB of panel) stay in L1 while every row tile of the group uses them; a
+                        // whole panel (64 KiB at H = 256) came from L2 once per row tile, which capped the product at
+                        // half the FMA rate. Sums stored and reloaded between blocks are the same floats.
                         if (hPrev != null)
+                            for (int k0 = 0; k0 < h; k0 += DepthBlock)
+                            {
+                                int depth = Math.Min(DepthBlock, h - k0);
+                                for (int r0 = g0; r0 < groupEnd; r0 += LstmKernels.ForwardRows)
+                                {
+                                    int last = groupEnd - 1;
+                                    float* hk = hPrev + k0;
+                                    LstmKernels.ForwardProduct(hk + (long)r0 * h, hk + (long)Math.Min(r0 + 1, last) * h,
+                                        hk + (long)Math.Min(r0 + 2, last) * h, hk + (long)Math.Min(r0 + 3, last) * h,
+                                        panel + (long)k0 * 64, depth, sums + (r0 - g0) * 64, accumulate: k0 > 0);
+                                }
+                            }
+                        for (int r = g0; r < groupEnd; r++)
                         {
-                            int last = end - 1;
-                            LstmKernels.ForwardProduct(hPrev + (long)r0 * h, hPrev + (long)Math.Min(r0 + 1, last) * h,
-                                hPrev + (long)Math.Min(r0 + 2, last) * h, hPrev + (long)Math.Min(r0 + 3, last) * h, panel, h, sums);
-                        }
-                        for (int q = 0; q < count; q++)
-                        {
-                            long at = (long)(r0 + q) * h + j;
-                            LstmKernels.ForwardCell(hPrev != null ? sums + q * 64 : null, gates + (long)(r0 + q) * width + j, h,
+                            long at = (long)r * h + j;
+                            LstmKernels.ForwardCell(hPrev != null ? sums + (r - g0) * 64 : null, gates + (long)r * width + j, h,
                                 cPrev != null ? cPrev + at : null, cOut + at, tanhOut != null ? tanhOut + at : null, hOut + at);
                         }
                     }
