@@ -130,15 +130,23 @@ internal static unsafe class LstmKernels
     }
 
     /// <summary>
-    /// <c>sums[r][32] = Σ_n dGates_r[n] · panel[n][32]</c> over <paramref name="depth"/> = 4H for eight rows (padded rows
-    /// point at real ones).
+    /// <c>sums[r][32] = Σ_n dGates_r[offset + n] · panel[n][32]</c> over <paramref name="depth"/> rows of the panel for eight
+    /// rows (padded rows point at real ones); with <paramref name="accumulate"/> the sums continue from those in <paramref name="sums"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardProduct(float** rows, float* panel, int depth, float* sums)
+    public static void BackwardProduct(float** rows, int offset, float* panel, int depth, float* sums, bool accumulate)
     {
-        float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5], a6 = rows[6], a7 = rows[7];
+        float* a0 = rows[0] + offset, a1 = rows[1] + offset, a2 = rows[2] + offset, a3 = rows[3] + offset;
+        float* a4 = rows[4] + offset, a5 = rows[5] + offset, a6 = rows[6] + offset, a7 = rows[7] + offset;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(sums); c01 = Vector512.Load(sums + 16); c10 = Vector512.Load(sums + 32); c11 = Vector512.Load(sums + 48);
+            c20 = Vector512.Load(sums + 64); c21 = Vector512.Load(sums + 80); c30 = Vector512.Load(sums + 96); c31 = Vector512.Load(sums + 112);
+            c40 = Vector512.Load(sums + 128); c41 = Vector512.Load(sums + 144); c50 = Vector512.Load(sums + 160); c51 = Vector512.Load(sums + 176);
+            c60 = Vector512.Load(sums + 192); c61 = Vector512.Load(sums + 208); c70 = Vector512.Load(sums + 224); c71 = Vector512.Load(sums + 240);
+        }
         for (int n = 0; n < depth; n++, panel += 32)
         {
             Vector512<float> b0 = Vector512.Load(panel), b1 = Vector512.Load(panel + 16);

@@ -119,6 +119,9 @@ internal static unsafe class LstmRecurrence
     /// </summary>
     public struct Backward : IParallelWork
     {
+        // Rows whose sums are kept while the depth blocks go by (4 tiles of 8: 4 KiB of sums), and the depth block.
+        private const int GroupRows = 4 * LstmKernels.BackwardRows, DepthBlock = 128;
+
         public float* Gates, Cells, TanhCells, C0, DhAll, DhT, DcT, DGates, DC, DH0, DC0, Packed;
         public int Batch, Hidden, Steps;
         public bool Reverse;
@@ -137,7 +140,7 @@ internal static unsafe class LstmRecurrence
         private readonly void Run(int begin, int end)
         {
             int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
-            float* sums = stackalloc float[LstmKernels.BackwardRows * LstmKernels.BackwardUnits];
+            float* sums = stackalloc float[GroupRows * LstmKernels.BackwardUnits];
             float** rows = stackalloc float*[LstmKernels.BackwardRows];
             for (int r = begin; r < end; r++)
             {
@@ -166,16 +169,16 @@ internal static unsafe class LstmRecurrence
                 for (int tile = 0; tile < h / LstmKernels.BackwardUnits; tile++)
                 {
                     float* panel = Packed + (long)tile * width * LstmKernels.BackwardUnits;
-                    for (int r0 = begin; r0 < end; r0 += LstmKernels.BackwardRows)
+                    for (int g0 = begin; g0 < end; g0 += GroupRows)
                     {
-                        Product(rows, t, r0, end, panel, sums);
-                        int count = Math.Min(LstmKernels.BackwardRows, end - r0);
-                        for (int q = 0; q < count; q++)
+                        int groupEnd = Math.Min(end, g0 + GroupRows);
+                        Products(rows, t, g0, groupEnd, panel, sums);
+                        for (int r = g0; r < groupEnd; r++)
                             for (int v = 0; v < LstmKernels.BackwardUnits; v += 16)
                             {
-                                int r = r0 + q, j = tile * LstmKernels.BackwardUnits + v;
+                                int j = tile * LstmKernels.BackwardUnits + v;
                                 long at = (long)r * h + j, gateAt = ((long)tp * Batch + r) * width + j;
-                                LstmKernels.BackwardCell(sums + q * LstmKernels.BackwardUnits + v,
+                                LstmKernels.BackwardCell(sums + (r - g0) * LstmKernels.BackwardUnits + v,
                                     DhAll != null ? DhAll + (long)tp * state + at : null, Gates + gateAt, TanhCells + (long)tp * state + at,
                                     cBefore != null ? cBefore + at : null, DC + at, DGates + gateAt, h);
                             }
@@ -189,13 +192,13 @@ internal static unsafe class LstmRecurrence
                 for (int tile = 0; tile < h / LstmKernels.BackwardUnits; tile++)
                 {
                     float* panel = Packed + (long)tile * width * LstmKernels.BackwardUnits;
-                    for (int r0 = begin; r0 < end; r0 += LstmKernels.BackwardRows)
+                    for (int g0 = begin; g0 < end; g0 += GroupRows)
                     {
-                        Product(rows, t, r0, end, panel, sums);
-                        int count = Math.Min(LstmKernels.BackwardRows, end - r0);
-                        for (int q = 0; q < count; q++)
-                            new ReadOnlySpan<float>(sums + q * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits)
-                                .CopyTo(new Span<float>(DH0 + (long)(r0 + q) * h + tile * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits));
+                        int groupEnd = Math.Min(end, g0 + GroupRows);
+                        Products(rows, t, g0, groupEnd, panel, sums);
+                        for (int r = g0; r < groupEnd; r++)
+                            new ReadOnlySpan<float>(sums + (r - g0) * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits)
+                                .CopyTo(new Span<float>(DH0 + (long)r * h + tile * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits));
                     }
                 }
             }
@@ -203,13 +206,24 @@ internal static unsafe class LstmRecurrence
                 new ReadOnlySpan<float>(DC + (long)begin * h, (end - begin) * h).CopyTo(new Span<float>(DC0 + (long)begin * h, (end - begin) * h));
         }
 
-        /// <summary>dGates of step <paramref name="t"/> for rows from <paramref name="r0"/> times one backward panel.</summary>
-        private readonly void Product(float** rows, int t, int r0, int end, float* panel, float* sums)
+        /// <summary>
+        /// dGates of step <paramref name="t"/> times one backward panel for the rows of a group, in depth blocks of 128
+        /// (16 KiB of panel, kept in L1 while every row tile of the group uses it). Sums go to <c>sums[row − g0][32]</c>.
+        /// </summary>
+        private readonly void Products(float** rows, int t, int g0, int groupEnd, float* panel, float* sums)
         {
             int width = LstmLayer.Gates * Hidden;
-            for (int q = 0; q < LstmKernels.BackwardRows; q++)
-                rows[q] = DGates + ((long)t * Batch + Math.Min(r0 + q, end - 1)) * width;
-            LstmKernels.BackwardProduct(rows, panel, width, sums);
+            for (int n0 = 0; n0 < width; n0 += DepthBlock)
+            {
+                int depth = Math.Min(DepthBlock, width - n0);
+                for (int r0 = g0; r0 < groupEnd; r0 += LstmKernels.BackwardRows)
+                {
+                    for (int q = 0; q < LstmKernels.BackwardRows; q++)
+                        rows[q] = DGates + ((long)t * Batch + Math.Min(r0 + q, groupEnd - 1)) * width;
+                    LstmKernels.BackwardProduct(rows, n0, panel + (long)n0 * LstmKernels.BackwardUnits, depth,
+                        sums + (r0 - g0) * LstmKernels.BackwardUnits, accumulate: n0 > 0);
+                }
+            }
         }
     }
 }
