@@ -79,9 +79,9 @@ public class LstmBenchmarks() : RecurrentClassifierBenchmarks(RecurrentCell.Lstm
 public class GruBenchmarks() : RecurrentClassifierBenchmarks(RecurrentCell.Gru, "gru");
 
 /// <summary>
-/// The peer's <c>lstm-lm</c> workload (see <see cref="CharLstmLanguageModel"/>): <c>train_step</c> (one-hot, forward,
-/// loss over all 35·32 positions, backward, SGD lr 0.1, momentum 0.9) and <c>forward</c>, on fixed random tokens and
-/// targets. Within a measurement the one-thread run is the baseline.
+/// The peer's <c>lstm-lm</c> workload (see <see cref="CharLstmLanguageModel"/>): <c>train_step</c> (token ids, forward,
+/// loss over all 35·32 positions, backward, SGD lr 0.1, momentum 0.9) and <c>forward</c> (inference), on fixed random tokens
+/// and targets. Within a measurement the one-thread run is the baseline.
 /// </summary>
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn, MedianColumn, MemoryDiagnoser]

@@ -5,8 +5,10 @@ namespace Dsl.Benchmarks;
 /// <summary>
 /// The <c>lstm-lm</c> workload of ../shared/peers/torchsharp (a character language model), composed by hand from the
 /// runtime's kernels because the DSL has no recurrent layers yet: tokens 35×32 (sequence-first), vocabulary 28,
-/// one-hot input inside the step, one LSTM layer (hidden 256) from a zero state, <c>Linear(256 → 28)</c> on every
-/// position, cross-entropy averaged over all 35·32 positions. Every buffer is allocated here, so a step allocates nothing.
+/// one-hot input (the peer one-hot encodes inside its timed step; here the token ids go to the LSTM, whose input
+/// projection of a one-hot row is a gathered column of <c>W_ih</c>: the same floats without the encoding or the GEMM),
+/// one LSTM layer (hidden 256) from a zero state, <c>Linear(256 → 28)</c> on every position, cross-entropy averaged
+/// over all 35·32 positions. Every buffer is allocated here, so a step allocates nothing.
 /// </summary>
 internal sealed class CharLstmLanguageModel
 {
@@ -26,12 +28,12 @@ internal sealed class CharLstmLanguageModel
 
     private readonly RecurrentGeometry _geometry = new(Vocab, Hidden, Steps);
     private readonly ParameterStore _parameters;
-    private readonly float[] _x = new float[Positions * Vocab];
     private readonly float[] _hAll = new float[Positions * Hidden];
     private readonly float[] _dhAll = new float[Positions * Hidden];
     private readonly float[] _logits = new float[Positions * Vocab];
     private readonly float[] _dLogits = new float[Positions * Vocab];
-    private readonly float[] _workspace = new float[LstmLayer.WorkspaceLength(new RecurrentGeometry(Vocab, Hidden, Steps), Batch)];
+    private readonly float[] _workspace = new float[LstmLayer.WorkspaceLength(new RecurrentGeometry(Vocab, Hidden, Steps), Batch)
+        + LstmLayer.TokenTableLength(new RecurrentGeometry(Vocab, Hidden, Steps))];
 
     /// <summary>Creates the network with PyTorch's default initialisation from <paramref name="seed"/>.</summary>
     public CharLstmLanguageModel(ulong seed)
@@ -50,7 +52,12 @@ internal sealed class CharLstmLanguageModel
     /// <summary>Logits <c>[35·32, 28]</c> (time-major positions) for time-major tokens <c>[35, 32]</c>.</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens)
     {
-        RunForward(tokens);
+        float[] p = _parameters.Values;
+        // Inference: nothing is kept for backward.
+        LstmLayer.Infer(_geometry, Batch, tokens, default, default,
+            _parameters[WeightIh].In(p), _parameters[WeightHh].In(p), _parameters[BiasIh].In(p), _parameters[BiasHh].In(p),
+            _hAll, default, default, _workspace);
+        Dense.Forward(_hAll, _parameters[HeadWeight].In(p), _parameters[HeadBias].In(p), _logits, Positions, Hidden, Vocab);
         return _logits;
     }
 
@@ -62,10 +69,10 @@ internal sealed class CharLstmLanguageModel
         float loss = SequenceCrossEntropy.ForwardBackward(_logits, targets, ReadOnlySpan<bool>.Empty, _dLogits, Positions, Vocab);
         Dense.Backward(_hAll, _parameters[HeadWeight].In(p), _dLogits, _dhAll,
             _parameters[HeadWeight].In(d), _parameters[HeadBias].In(d), Positions, Hidden, Vocab);
-        // Every step's output feeds the head (dhAll); the final state does not (dhT, dcT empty); one-hot input needs no gradient (dx empty).
-        LstmLayer.Backward(_geometry, Batch, _x, default, default,
+        // Every step's output feeds the head (dhAll); the final state does not (dhT, dcT empty); tokens have no gradient.
+        LstmLayer.Backward(_geometry, Batch, tokens, default, default,
             _parameters[WeightIh].In(p), _parameters[WeightHh].In(p), _hAll,
-            _dhAll, default, default, default, default, default,
+            _dhAll, default, default, default, default,
             _parameters[WeightIh].In(d), _parameters[WeightHh].In(d), _parameters[BiasIh].In(d), _parameters[BiasHh].In(d),
             _workspace);
         optimizer.Step(_parameters.Values, _parameters.Gradients);
@@ -75,8 +82,7 @@ internal sealed class CharLstmLanguageModel
     private void RunForward(ReadOnlySpan<int> tokens)
     {
         float[] p = _parameters.Values;
-        OneHot.Encode(tokens, _x, Vocab);
-        LstmLayer.Forward(_geometry, Batch, _x, default, default,
+        LstmLayer.Forward(_geometry, Batch, tokens, default, default,
             _parameters[WeightIh].In(p), _parameters[WeightHh].In(p), _parameters[BiasIh].In(p), _parameters[BiasHh].In(p),
             _hAll, default, default, _workspace);
         Dense.Forward(_hAll, _parameters[HeadWeight].In(p), _parameters[HeadBias].In(p), _logits, Positions, Hidden, Vocab);

@@ -65,14 +65,14 @@ internal sealed class RecurrentClassifier
     /// <summary>Logits <c>[64, 10]</c> for a batch-first input <c>[64, 28, 28]</c> (inference: nothing kept for backward is used).</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input)
     {
-        RunForward(input);
+        RunForward(input, inference: true);
         return _logits;
     }
 
     /// <summary>Forward, loss and backward: fills the gradients and returns the mean loss (the peer's <c>fwd_bwd</c>).</summary>
     public float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<int> labels)
     {
-        RunForward(input);
+        RunForward(input, inference: false);
         float[] p = _parameters.Values, d = _parameters.Gradients;
         float loss = SoftmaxCrossEntropy.ForwardBackward(_logits, labels, _dLogits, Batch, Classes);
         Dense.Backward(_hT, _parameters[HeadWeight].In(p), _dLogits, _dhT,
@@ -101,12 +101,16 @@ internal sealed class RecurrentClassifier
         return loss;
     }
 
-    private void RunForward(ReadOnlySpan<float> input)
+    private void RunForward(ReadOnlySpan<float> input, bool inference)
     {
         float[] p = _parameters.Values;
         // The peer's input is batch-first and the kernels are time-major; libtorch transposes inside nn.LSTM, so we do it inside the step too.
         TimeMajor.FromBatchMajor(input, _x, Batch, Steps, InputSize);
-        if (_cell == RecurrentCell.Lstm)
+        if (_cell == RecurrentCell.Lstm && inference)
+            LstmLayer.Infer(_geometry, Batch, _x, default, default,
+                _parameters[WeightIh].In(p), _parameters[WeightHh].In(p), _parameters[BiasIh].In(p), _parameters[BiasHh].In(p),
+                _hAll, _hT, default, _workspace);
+        else if (_cell == RecurrentCell.Lstm)
             LstmLayer.Forward(_geometry, Batch, _x, default, default,
                 _parameters[WeightIh].In(p), _parameters[WeightHh].In(p), _parameters[BiasIh].In(p), _parameters[BiasHh].In(p),
                 _hAll, _hT, default, _workspace);

@@ -23,8 +23,8 @@ public static class LstmLayer
     public const int Gates = 4;
 
     /// <summary>
-    /// Floats the workspace needs for <paramref name="batch"/> examples. <see cref="Forward"/> stores the gate
-    /// activations, cell states and their tanh there for <see cref="Backward"/>; the rest is backward scratch.
+    /// Floats the workspace needs for <paramref name="batch"/> examples. <see cref="Forward(in RecurrentGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float})"/>
+    /// stores the gate activations, cell states and their tanh there for Backward; the rest is backward scratch.
     /// </summary>
     public static int WorkspaceLength(in RecurrentGeometry g, int batch)
     {
@@ -32,7 +32,19 @@ public static class LstmLayer
         return ForwardLength(rows, h) + rows * Gates * h + 2 * batch * h;
     }
 
+    /// <summary>Floats the workspace of <see cref="Infer(in RecurrentGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float})"/> needs: the input projection and one cell state.</summary>
+    public static int InferenceWorkspaceLength(in RecurrentGeometry g, int batch) =>
+        g.Steps * batch * Gates * g.HiddenSize + batch * g.HiddenSize;
+
+    /// <summary>
+    /// Extra floats the token-input overloads need after the workspace (<see cref="WorkspaceLength"/> for Forward and
+    /// Backward, <see cref="InferenceWorkspaceLength"/> for Infer): <c>W_ih</c> transposed with the biases folded in,
+    /// one row of gate inputs per token, <c>[vocab, 4H]</c>, and its gradient in Backward.
+    /// </summary>
+    public static int TokenTableLength(in RecurrentGeometry g) => g.InputSize * Gates * g.HiddenSize;
+
     // Layout: gates [rows, 4H] | cells [rows, H] | tanh(cells) [rows, H] | dGates [rows, 4H] | dh [batch, H] | dc [batch, H].
+    // Inference: gates [rows, 4H] | cell state [batch, H].
     private static int ForwardLength(int rows, int h) => rows * Gates * h + 2 * rows * h;
 
     /// <summary>
@@ -43,29 +55,163 @@ public static class LstmLayer
         ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
+        => Forward(g, batch, x, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, portable: false);
+
+    /// <summary>As the public Forward; <paramref name="portable"/> forces the portable path (tests compare the two).</summary>
+    internal static void Forward(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool portable)
+    {
+        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
+        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, WorkspaceLength(g, batch));
+        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: false, portable);
+    }
+
+    /// <summary>
+    /// Forward from token ids <c>[steps, batch]</c> (time-major) instead of one-hot rows: the same result as one-hot
+    /// encoding them into <c>x</c> with <c>g.InputSize</c> classes, but the input projection of a one-hot row is a column
+    /// of <c>W_ih</c>, so it is gathered rather than multiplied. The workspace needs <see cref="TokenTableLength"/> more floats.
+    /// </summary>
+    public static void Forward(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
+    {
+        int length = WorkspaceLength(g, batch);
+        CheckTokens(g, batch, tokens, hAll.Length);
+        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
+        GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: false, portable: false);
+    }
+
+    /// <summary>
+    /// Forward for inference: the same outputs as Forward, but nothing is kept for Backward, so the workspace is
+    /// <see cref="InferenceWorkspaceLength"/> floats and the step writes less memory.
+    /// </summary>
+    public static void Infer(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
+        => Infer(g, batch, x, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, portable: false);
+
+    /// <summary>As the public Infer; <paramref name="portable"/> forces the portable path.</summary>
+    internal static void Infer(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool portable)
+    {
+        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
+        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, InferenceWorkspaceLength(g, batch));
+        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: true, portable);
+    }
+
+    /// <summary>Infer from token ids (see the token Forward); the workspace needs <see cref="TokenTableLength"/> more floats.</summary>
+    public static void Infer(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
+    {
+        int length = InferenceWorkspaceLength(g, batch);
+        CheckTokens(g, batch, tokens, hAll.Length);
+        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
+        GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: true, portable: false);
+    }
+
+    private static void CheckForward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hT, Span<float> cT, Span<float> workspace, int workspaceLength)
     {
         RecurrentChecks.Batch(g, batch);
-        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
         RecurrentChecks.State(g, batch, h0.Length, nameof(h0));
         RecurrentChecks.State(g, batch, c0.Length, nameof(c0));
         RecurrentChecks.State(g, batch, hT.Length, nameof(hT));
         RecurrentChecks.State(g, batch, cT.Length, nameof(cT));
         RecurrentChecks.Parameters(g, Gates, weightIh.Length, weightHh.Length, biasIh.Length, biasHh.Length);
-        RecurrentChecks.AtLeast(workspace.Length, WorkspaceLength(g, batch), nameof(workspace));
+        RecurrentChecks.AtLeast(workspace.Length, workspaceLength, nameof(workspace));
+    }
 
+    private static void CheckTokens(in RecurrentGeometry g, int batch, ReadOnlySpan<int> tokens, int hAll)
+    {
+        RecurrentChecks.Batch(g, batch);
+        RecurrentChecks.Exact(tokens.Length, nameof(tokens), g.Steps, batch, rank: 2);
+        RecurrentChecks.Exact(hAll, nameof(hAll), g.Steps, batch, g.HiddenSize, rank: 3);
+        for (int k = 0; k < tokens.Length; k++) Embedding.CheckToken(tokens[k], k, g.InputSize);
+    }
+
+    /// <summary>
+    /// The input projection of one-hot tokens: <c>table[v, :] = W_ih[:, v] + b_ih + b_hh</c>, then each row of gate
+    /// inputs is its token's table row. Adding the biases into the table once gives the same sums as adding them per row.
+    /// </summary>
+    private static void GatherInputProjection(in RecurrentGeometry g, int batch, ReadOnlySpan<int> tokens,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, Span<float> workspace, Span<float> table)
+    {
+        int vocab = g.InputSize, width = Gates * g.HiddenSize;
+        for (int n = 0; n < width; n++)
+        {
+            // The same floats as the one-hot path, which accumulates (x·W_ihᵀ)[n] = W_ih[n, v] exactly onto b_ih + b_hh.
+            float bias = (biasIh.IsEmpty ? 0f : biasIh[n]) + (biasHh.IsEmpty ? 0f : biasHh[n]);
+            ReadOnlySpan<float> column = weightIh.Slice(n * vocab, vocab);
+            for (int v = 0; v < vocab; v++) table[v * width + n] = bias + column[v];
+        }
+        Span<float> gates = workspace.Slice(0, tokens.Length * width);
+        for (int k = 0; k < tokens.Length; k++)
+            table.Slice(tokens[k] * width, width).CopyTo(gates.Slice(k * width, width));
+    }
+
+    /// <summary>
+    /// The time loop, after the input projection (biases included) was written to the workspace's gate rows.
+    /// Runs the AVX-512 tiles (<see cref="LstmRecurrence"/>) when they apply, else the portable loop.
+    /// </summary>
+    private static unsafe void Recur(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool inference, bool portable)
+    {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
         Span<float> gates = workspace.Slice(0, rows * width);
-        Span<float> cells = workspace.Slice(rows * width, rows * h);
-        Span<float> tanhCells = workspace.Slice(rows * width + rows * h, rows * h);
+        Span<float> cells = inference ? default : workspace.Slice(rows * width, rows * h);
+        Span<float> tanhCells = inference ? default : workspace.Slice(rows * width + rows * h, rows * h);
+        Span<float> cState = inference ? workspace.Slice(rows * width, state) : default;
 
-        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, gates, rows, width, g.InputSize);
+        if (!portable && LstmKernels.Supported(h))
+        {
+            float[] packed = PackBuffer(width * h);
+            fixed (float* pWeight = weightHh)
+            fixed (float* pPacked = packed)
+            fixed (float* pGates = gates)
+            fixed (float* pCells = cells)
+            fixed (float* pTanh = tanhCells)
+            fixed (float* pState = cState)
+            fixed (float* pHAll = hAll)
+            fixed (float* pH0 = h0)
+            fixed (float* pC0 = c0)
+            fixed (float* pHT = hT)
+            fixed (float* pCT = cT)
+            {
+                LstmKernels.PackForward(pWeight, pPacked, h);
+                var job = new LstmRecurrence.Forward
+                {
+                    Gates = pGates, Cells = pCells, TanhCells = pTanh, State = pState, HAll = pHAll,
+                    H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked,
+                    Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
+                };
+                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+            }
+            return;
+        }
 
+        if (inference) RecurrentMath.CopyOrClear(c0, cState);
         for (int s = 0; s < g.Steps; s++)
         {
             int t = g.TimeAt(s);
             Span<float> stepGates = gates.Slice(t * batch * width, batch * width);
             ReadOnlySpan<float> hPrev = s == 0 ? h0 : hAll.Slice(g.PreviousTime(t) * state, state);
-            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
+            ReadOnlySpan<float> cPrev = inference ? (s == 0 && c0.IsEmpty ? default : cState)
+                : s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
             if (!hPrev.IsEmpty) Gemm.Multiply(hPrev, false, weightHh, true, stepGates, batch, width, h, accumulate: true);
 
             for (int b = 0; b < batch; b++)
@@ -79,22 +225,49 @@ public static class LstmLayer
                 TensorPrimitives.Sigmoid(output, output);
 
                 int offset = t * state + b * h;
-                Span<float> c = cells.Slice(offset, h);
-                TensorPrimitives.Multiply(row.Slice(0, h), cell, c);
-                if (!cPrev.IsEmpty) TensorPrimitives.MultiplyAdd(row.Slice(h, h), cPrev.Slice(b * h, h), c, c);
-                Span<float> tanhC = tanhCells.Slice(offset, h);
-                TensorPrimitives.Tanh(c, tanhC);
-                TensorPrimitives.Multiply(output, tanhC, hAll.Slice(offset, h));
+                Span<float> hRow = hAll.Slice(offset, h);
+                if (inference)
+                {
+                    // The cell state is updated in place, so read the previous one before writing.
+                    Span<float> c = cState.Slice(b * h, h);
+                    if (cPrev.IsEmpty) TensorPrimitives.Multiply(row.Slice(0, h), cell, c);
+                    else
+                    {
+                        TensorPrimitives.Multiply(row.Slice(h, h), c, c);
+                        TensorPrimitives.MultiplyAdd(row.Slice(0, h), cell, c, c);
+                    }
+                    TensorPrimitives.Tanh(c, hRow);
+                    TensorPrimitives.Multiply(output, hRow, hRow);
+                }
+                else
+                {
+                    Span<float> c = cells.Slice(offset, h);
+                    TensorPrimitives.Multiply(row.Slice(0, h), cell, c);
+                    if (!cPrev.IsEmpty) TensorPrimitives.MultiplyAdd(row.Slice(h, h), cPrev.Slice(b * h, h), c, c);
+                    Span<float> tanhC = tanhCells.Slice(offset, h);
+                    TensorPrimitives.Tanh(c, tanhC);
+                    TensorPrimitives.Multiply(output, tanhC, hRow);
+                }
             }
         }
 
         int last = g.TimeAt(g.Steps - 1) * state;
         if (!hT.IsEmpty) hAll.Slice(last, state).CopyTo(hT);
-        if (!cT.IsEmpty) cells.Slice(last, state).CopyTo(cT);
+        if (!cT.IsEmpty) (inference ? cState : cells.Slice(last, state)).CopyTo(cT);
+    }
+
+    // W_hh packed for the tiles, once per call; kept per calling thread so a step allocates nothing after the first.
+    [ThreadStatic] private static float[]? t_packed;
+
+    private static float[] PackBuffer(int length)
+    {
+        float[]? buffer = t_packed;
+        if (buffer is null || buffer.Length < length) t_packed = buffer = new float[length];
+        return buffer;
     }
 
     /// <summary>
-    /// Backpropagation through time, after <see cref="Forward"/> with the same inputs, parameters, outputs and workspace.
+    /// Backpropagation through time, after Forward with the same inputs, parameters, outputs and workspace.
     /// <paramref name="dhAll"/> is the gradient with respect to every step's output (empty means zero, e.g. when only the
     /// final state is used); <paramref name="dhT"/>/<paramref name="dcT"/> with respect to the final state (empty means zero).
     /// Writes <paramref name="dx"/>, <paramref name="dh0"/>, <paramref name="dc0"/> (each skipped when empty) and overwrites the
@@ -107,10 +280,76 @@ public static class LstmLayer
         Span<float> dx, Span<float> dh0, Span<float> dc0,
         Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh,
         Span<float> workspace)
+        => Backward(g, batch, x, h0, c0, weightIh, weightHh, hAll, dhAll, dhT, dcT, dx, dh0, dc0,
+            dWeightIh, dWeightHh, dBiasIh, dBiasHh, workspace, portable: false);
+
+    /// <summary>As the public Backward; <paramref name="portable"/> forces the portable path.</summary>
+    internal static void Backward(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> hAll,
+        ReadOnlySpan<float> dhAll, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dx, Span<float> dh0, Span<float> dc0,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh,
+        Span<float> workspace, bool portable)
     {
-        RecurrentChecks.Batch(g, batch);
         RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
         RecurrentChecks.EmptyOr(dx.Length, nameof(dx), g.Steps, batch, g.InputSize, rank: 3);
+        CheckBackward(g, batch, h0, c0, weightIh, weightHh, dhAll, dhT, dcT, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh,
+            workspace, WorkspaceLength(g, batch));
+        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable);
+        RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, default, rows, width, g.InputSize);
+        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+    }
+
+    /// <summary>Both biases add to the same pre-activations, so their gradients are equal: sum once, copy when both are wanted.</summary>
+    private static void BiasGradient(ReadOnlySpan<float> dGates, Span<float> dBiasIh, ReadOnlySpan<float> dBiasHh, int rows, int width)
+    {
+        if (dBiasIh.IsEmpty) return;
+        if (dBiasHh.IsEmpty) RecurrentMath.ColumnSums(dGates, dBiasIh, rows, width);
+        else dBiasHh.CopyTo(dBiasIh);
+    }
+
+    /// <summary>
+    /// Backward after the token Forward (same workspace, which needs <see cref="TokenTableLength"/> more floats). Tokens
+    /// have no gradient; <c>dW_ih[:, v]</c> sums the gate gradients of the positions holding token v.
+    /// </summary>
+    public static void Backward(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> hAll,
+        ReadOnlySpan<float> dhAll, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dh0, Span<float> dc0,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh,
+        Span<float> workspace)
+    {
+        int length = WorkspaceLength(g, batch), tableLength = TokenTableLength(g);
+        CheckTokens(g, batch, tokens, hAll.Length);
+        CheckBackward(g, batch, h0, c0, weightIh, weightHh, dhAll, dhT, dcT, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh,
+            workspace, length + tableLength);
+        int vocab = g.InputSize, width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable: false);
+
+        Span<float> dTable = workspace.Slice(length, tableLength);
+        dTable.Clear();
+        for (int k = 0; k < rows; k++)
+        {
+            Span<float> row = dTable.Slice(tokens[k] * width, width);
+            TensorPrimitives.Add(row, dGates.Slice(k * width, width), row);
+        }
+        for (int n = 0; n < width; n++)
+        {
+            Span<float> column = dWeightIh.Slice(n * vocab, vocab);
+            for (int v = 0; v < vocab; v++) column[v] = dTable[v * width + n];
+        }
+        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+    }
+
+    private static void CheckBackward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh,
+        ReadOnlySpan<float> dhAll, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT, Span<float> dh0, Span<float> dc0,
+        Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh, Span<float> workspace, int workspaceLength)
+    {
+        RecurrentChecks.Batch(g, batch);
         RecurrentChecks.EmptyOr(dhAll.Length, nameof(dhAll), g.Steps, batch, g.HiddenSize, rank: 3);
         RecurrentChecks.State(g, batch, h0.Length, nameof(h0));
         RecurrentChecks.State(g, batch, c0.Length, nameof(c0));
@@ -120,39 +359,77 @@ public static class LstmLayer
         RecurrentChecks.State(g, batch, dc0.Length, nameof(dc0));
         RecurrentChecks.Parameters(g, Gates, weightIh.Length, weightHh.Length, 0, 0);
         RecurrentChecks.ParameterGradients(g, Gates, dWeightIh.Length, dWeightHh.Length, dBiasIh.Length, dBiasHh.Length);
-        RecurrentChecks.AtLeast(workspace.Length, WorkspaceLength(g, batch), nameof(workspace));
+        RecurrentChecks.AtLeast(workspace.Length, workspaceLength, nameof(workspace));
+    }
 
+    /// <summary>
+    /// The time loop backwards: fills the workspace's dGates (returned), <paramref name="dh0"/>, <paramref name="dc0"/>,
+    /// and the recurrent parameter gradients. The input-side gradients are the caller's.
+    /// </summary>
+    private static unsafe Span<float> BackwardThroughTime(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightHh, ReadOnlySpan<float> hAll, ReadOnlySpan<float> dhAll, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dh0, Span<float> dc0, Span<float> dWeightHh, Span<float> dBiasHh, Span<float> workspace, bool portable)
+    {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
-        ReadOnlySpan<float> gates = workspace.Slice(0, rows * width);
-        ReadOnlySpan<float> cells = workspace.Slice(rows * width, rows * h);
-        ReadOnlySpan<float> tanhCells = workspace.Slice(rows * width + rows * h, rows * h);
+        Span<float> gates = workspace.Slice(0, rows * width);
+        Span<float> cells = workspace.Slice(rows * width, rows * h);
+        Span<float> tanhCells = workspace.Slice(rows * width + rows * h, rows * h);
         int scratch = ForwardLength(rows, h);
         Span<float> dGates = workspace.Slice(scratch, rows * width);
         Span<float> dh = workspace.Slice(scratch + rows * width, state);
         Span<float> dc = workspace.Slice(scratch + rows * width + state, state);
 
-        RecurrentMath.CopyOrClear(dhT, dh);
-        RecurrentMath.CopyOrClear(dcT, dc);
-
-        for (int s = g.Steps - 1; s >= 0; s--)
+        if (!portable && LstmKernels.Supported(h))
         {
-            int t = g.TimeAt(s);
-            if (!dhAll.IsEmpty) TensorPrimitives.Add(dh, dhAll.Slice(t * state, state), dh);
-            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
-            int gateBase = t * batch * width;
-            for (int b = 0; b < batch; b++)
-                GateGradients(gates.Slice(gateBase + b * width, width), tanhCells.Slice(t * state + b * h, h),
-                    cPrev.IsEmpty ? default : cPrev.Slice(b * h, h), dh.Slice(b * h, h), dc.Slice(b * h, h),
-                    dGates.Slice(gateBase + b * width, width), h);
-            // dh for the previous step (or dh0) comes only through the recurrent weights.
-            if (s > 0 || !dh0.IsEmpty)
-                Gemm.Multiply(dGates.Slice(gateBase, batch * width), false, weightHh, false, dh, batch, h, width);
+            float[] packed = PackBuffer(width * h);
+            fixed (float* pWeight = weightHh)
+            fixed (float* pPacked = packed)
+            fixed (float* pGates = gates)
+            fixed (float* pCells = cells)
+            fixed (float* pTanh = tanhCells)
+            fixed (float* pC0 = c0)
+            fixed (float* pDhAll = dhAll)
+            fixed (float* pDhT = dhT)
+            fixed (float* pDcT = dcT)
+            fixed (float* pDGates = dGates)
+            fixed (float* pDc = dc)
+            fixed (float* pDh0 = dh0)
+            fixed (float* pDc0 = dc0)
+            {
+                LstmKernels.PackBackward(pWeight, pPacked, h);
+                var job = new LstmRecurrence.Backward
+                {
+                    Gates = pGates, Cells = pCells, TanhCells = pTanh, C0 = pC0, DhAll = pDhAll, DhT = pDhT, DcT = pDcT,
+                    DGates = pDGates, DC = pDc, DH0 = pDh0, DC0 = pDc0, Packed = pPacked,
+                    Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
+                };
+                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+            }
         }
-        if (!dh0.IsEmpty) dh.CopyTo(dh0);
-        if (!dc0.IsEmpty) dc.CopyTo(dc0);
+        else
+        {
+            RecurrentMath.CopyOrClear(dhT, dh);
+            RecurrentMath.CopyOrClear(dcT, dc);
+            for (int s = g.Steps - 1; s >= 0; s--)
+            {
+                int t = g.TimeAt(s);
+                if (!dhAll.IsEmpty) TensorPrimitives.Add(dh, dhAll.Slice(t * state, state), dh);
+                ReadOnlySpan<float> cPrev = s == 0 ? c0 : cells.Slice(g.PreviousTime(t) * state, state);
+                int gateBase = t * batch * width;
+                for (int b = 0; b < batch; b++)
+                    GateGradients(gates.Slice(gateBase + b * width, width), tanhCells.Slice(t * state + b * h, h),
+                        cPrev.IsEmpty ? default : cPrev.Slice(b * h, h), dh.Slice(b * h, h), dc.Slice(b * h, h),
+                        dGates.Slice(gateBase + b * width, width), h);
+                // dh for the previous step (or dh0) comes only through the recurrent weights.
+                if (s > 0 || !dh0.IsEmpty)
+                    Gemm.Multiply(dGates.Slice(gateBase, batch * width), false, weightHh, false, dh, batch, h, width);
+            }
+            if (!dh0.IsEmpty) dh.CopyTo(dh0);
+            if (!dc0.IsEmpty) dc.CopyTo(dc0);
+        }
 
-        RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, dBiasIh, rows, width, g.InputSize);
         RecurrentMath.HiddenGradients(g, batch, dGates, hAll, h0, dWeightHh, dBiasHh, width);
+        return dGates;
     }
 
     /// <summary>

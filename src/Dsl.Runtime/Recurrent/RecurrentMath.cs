@@ -10,12 +10,24 @@ namespace Dsl.Runtime;
 internal static class RecurrentMath
 {
     /// <summary><c>pre[rows, gateWidth] = x · W_ihᵀ + b</c>, where each bias may be empty.</summary>
+    /// <remarks>
+    /// With a bias, every row is first set to <c>b_A + b_B</c> and the GEMM accumulates onto it: one write pass over
+    /// <paramref name="pre"/> instead of two read-modify-write passes after the product.
+    /// </remarks>
     public static void InputProjection(ReadOnlySpan<float> x, ReadOnlySpan<float> weightIh,
         ReadOnlySpan<float> biasA, ReadOnlySpan<float> biasB, Span<float> pre, int rows, int gateWidth, int inputSize)
     {
-        Gemm.Multiply(x, false, weightIh, true, pre, rows, gateWidth, inputSize);
-        AddBiasRows(pre, biasA, rows, gateWidth);
-        AddBiasRows(pre, biasB, rows, gateWidth);
+        if (biasA.IsEmpty && biasB.IsEmpty)
+        {
+            Gemm.Multiply(x, false, weightIh, true, pre, rows, gateWidth, inputSize);
+            return;
+        }
+        Span<float> first = pre.Slice(0, gateWidth);
+        if (biasA.IsEmpty) biasB.CopyTo(first);
+        else if (biasB.IsEmpty) biasA.CopyTo(first);
+        else TensorPrimitives.Add(biasA, biasB, first);
+        for (int r = 1; r < rows; r++) first.CopyTo(pre.Slice(r * gateWidth, gateWidth));
+        Gemm.Multiply(x, false, weightIh, true, pre, rows, gateWidth, inputSize, accumulate: true);
     }
 
     /// <summary>Adds <paramref name="bias"/> to every row; nothing when it is empty.</summary>
