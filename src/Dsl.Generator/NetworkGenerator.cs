@@ -62,8 +62,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         IncrementalValuesProvider<GeneratedSource> sequenceSources = built
             .Select(static (result, _) => result.Sequence)
             .WithTrackingName(TrackingNames.SequenceModel)
-            .Where(static model => model is not null)
-            .Select(static (model, _) => SequenceEmitter.EmitSafely(model!))
+            // Every network passes (an empty source for the others), so the step runs and caches like the rest.
+            .Select(static (model, _) => model is null ? GeneratedSource.None : SequenceEmitter.EmitSafely(model))
             .WithTrackingName(TrackingNames.SequenceSource);
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = built

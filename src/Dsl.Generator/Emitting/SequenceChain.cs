@@ -213,6 +213,11 @@ internal sealed class SequenceChain
                     w.Line($"{R}Activations.Sigmoid({x}, {y});");
                     break;
                 case LayerKind.Dropout:
+                    if (training == "false")
+                    {
+                        w.Line($"{x}.CopyTo({y});");
+                        break;
+                    }
                     w.Line($"if ({training}) {R}Dropout.Forward({x}, {y}, {Buffer}m{j}.AsSpan(0, {rows} * {width}), {Literals.Float(layer.Rate)}, ref _rng);");
                     w.Line($"else {x}.CopyTo({y});");
                     break;

@@ -233,6 +233,7 @@ public static class SequenceEmitter
         w.Line("private float[] _output = global::System.Array.Empty<float>();");
         w.Line("private int[] _targets = global::System.Array.Empty<int>();");
         w.Line("private readonly int[] _stepToken = new int[1];");
+        w.Line($"private readonly float[] _stepH = new float[{l * h}], _stepC = new float[{(c.Lstm ? l * h : 0)}];");
         w.Line("private int _stateBatch;");
         w.Line("private bool _stateCarried;");
         w.Line();
@@ -358,8 +359,8 @@ public static class SequenceEmitter
         {
             w.Line("if (prefix.IsEmpty) throw new global::System.ArgumentException(\"The prefix needs at least one token to start from.\", nameof(prefix));");
             w.Line("EnsureCapacity(1);");
-            w.Line($"global::System.Span<float> h = stackalloc float[{l * h}];");
-            w.Line($"global::System.Span<float> c = {(c.Lstm ? $"stackalloc float[{l * h}]" : "default")};");
+            w.Line("global::System.Span<float> h = _stepH;");
+            w.Line($"global::System.Span<float> c = {(c.Lstm ? "_stepC" : "default")};");
             w.Line("h.Clear();");
             w.Line("c.Clear();");
             w.Line("for (int i = 0; i < prefix.Length - 1; i++) Step(prefix[i], h, c);");

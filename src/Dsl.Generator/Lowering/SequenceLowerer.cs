@@ -122,6 +122,16 @@ public static class SequenceLowerer
             }
         }
 
+        // Sizes the arrays and the emitted int arithmetic must hold.
+        if (encoder is not null && encoderRecurrent is not null)
+        {
+            long parameters = PartParameters(encoder, 0) + (decoder is null ? 0 : PartParameters(decoder, encoder.Recurrent.Hidden));
+            long widest = System.Math.Max(System.Math.Max(encoder.StepWidth, encoder.Recurrent.Hidden), decoder is null ? 0 : decoder.StepWidth + decoder.Recurrent.Hidden + decoder.OutputWidth);
+            foreach (HeadLayerSpec layer in encoder.Head) widest = System.Math.Max(widest, layer.Size);
+            if (parameters > int.MaxValue || (long)steps * widest * System.Math.Max(1, encoder.Recurrent.Layers) > int.MaxValue)
+                Layout(diagnostics, encoderRecurrent, Invariant($"the network would need {parameters} parameters and {(long)steps * widest} floats per sequence and layer, more than an array can hold; use fewer units, steps or tokens"));
+        }
+
         if (CountErrors(diagnostics) > errorsBefore || encoder is null || (encoderDecoder && decoder is null) || errorsBefore > 0)
             return Fail(diagnostics);
 
@@ -335,12 +345,10 @@ public static class SequenceLowerer
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentDropoutUnusedId, layer.LocationOf("Dropout"), layer.Display, layer.Number, Literal(dropout)));
         }
+        // Reported, but the layer is still read so that a decoder after it can be checked against it (DSL017).
         if (bidirectional)
-        {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceLayoutId, layer.LocationOf("Bidirectional"), layer.Display, layer.Number,
                 "bidirectional recurrent layers are not generated yet (the runtime's Bidirectional helpers exist, the generated stack does not use them); remove Bidirectional = true"));
-            ok = false;
-        }
         return ok ? new RecurrentLayerSpec(cell, hidden, layers, dropout, bidirectional) : null;
     }
 
@@ -375,6 +383,24 @@ public static class SequenceLowerer
         int units = lastDense.GetInt("Units", 0);
         if (units != vocab)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadSizeMismatchId, lastDense.Location, lastDense.Display, lastDense.Number, units, vocabName, vocab));
+    }
+
+    private static long PartParameters(SequencePartSpec part, int context)
+    {
+        long count = part.Input == SequenceInputKind.Embedding ? (long)part.InputSize * part.EmbeddingSize : 0;
+        RecurrentLayerSpec r = part.Recurrent;
+        long width = (long)r.Gates * r.Hidden;
+        for (int k = 0; k < r.Layers; k++)
+            count += width * ((k == 0 ? (long)part.StepWidth + context : r.Hidden) + r.Hidden + 2);
+        long input = r.Hidden;
+        foreach (HeadLayerSpec layer in part.Head)
+        {
+            if (layer.Kind != LayerKind.Dense)
+                continue;
+            count += (input + 1) * layer.Size;
+            input = layer.Size;
+        }
+        return count;
     }
 
     private static string CellName(int cell) => cell switch { 1 => "Lstm", 2 => "Gru", _ => "Rnn" };

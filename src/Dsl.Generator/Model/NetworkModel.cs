@@ -34,4 +34,8 @@ public sealed record BuildResult(NetworkModel? Model, EquatableArray<DiagnosticI
 }
 
 /// <summary>Generated source for one network; <see cref="Error"/> describes an unexpected failure of the emitter (DSL999).</summary>
-public sealed record GeneratedSource(string HintName, string Text, string? Error = null);
+public sealed record GeneratedSource(string HintName, string Text, string? Error = null)
+{
+    /// <summary>Nothing to add (a network the step does not emit).</summary>
+    public static GeneratedSource None { get; } = new("", "");
+}
