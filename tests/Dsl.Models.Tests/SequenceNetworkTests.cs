@@ -175,7 +175,7 @@ public class SequenceNetworkTests
         Assert.Equal(Lstm(28, 128, 1) + 128 * 10 + 10, RowLstm.ParameterCount);
         Assert.Equal(Gru(28, 128, 1) + 128 * 10 + 10, RowGru.ParameterCount);
         // D2L's Seq2SeqDecoder: the GRU reads the embedding concatenated with the context (embed + hidden).
-        Assert.Equal(64 * 64 + Gru(64, 128, 2) + 64 * 64 + Gru(64 + 128, 128, 2) + 128 * 64 + 64, Translator.ParameterCount);
+        Assert.Equal(56 * 64 + Gru(64, 128, 2) + 84 * 64 + Gru(64 + 128, 128, 2) + 128 * 84 + 84, Translator.ParameterCount);
         var net = new CharLstm();
         Assert.Equal(CharLstm.ParameterCount, net.Parameters.Length);
         Assert.Equal(
