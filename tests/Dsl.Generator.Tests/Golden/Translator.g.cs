@@ -8,39 +8,39 @@ namespace Dsl.Models
     public partial class Translator
     {
         /// <summary>Number of trainable parameters (floats in <see cref="Parameters"/>), as PyTorch counts them.</summary>
-        public const int ParameterCount = 412736;
+        public const int ParameterCount = 416084;
 
         /// <summary>Time steps per sequence (D2L's <c>num_steps</c>).</summary>
         public const int Steps = 16;
 
         /// <summary>Tokens of the input vocabulary.</summary>
-        public const int VocabSize = 64;
+        public const int VocabSize = 56;
 
         /// <summary>Tokens of the target vocabulary (the decoder's input and output).</summary>
-        public const int TargetVocabSize = 64;
+        public const int TargetVocabSize = 84;
 
         private static readonly global::Dsl.Runtime.ParameterInfo[] s_parameterInfos =
         {
-            new("encoder.embedding.weight", Offset: 0, Length: 4096, Shape: new[] { 64, 64 }),
-            new("encoder.rnn.weight_ih_l0", Offset: 4096, Length: 24576, Shape: new[] { 384, 64 }),
-            new("encoder.rnn.weight_hh_l0", Offset: 28672, Length: 49152, Shape: new[] { 384, 128 }),
-            new("encoder.rnn.bias_ih_l0", Offset: 77824, Length: 384, Shape: new[] { 384 }),
-            new("encoder.rnn.bias_hh_l0", Offset: 78208, Length: 384, Shape: new[] { 384 }),
-            new("encoder.rnn.weight_ih_l1", Offset: 78592, Length: 49152, Shape: new[] { 384, 128 }),
-            new("encoder.rnn.weight_hh_l1", Offset: 127744, Length: 49152, Shape: new[] { 384, 128 }),
-            new("encoder.rnn.bias_ih_l1", Offset: 176896, Length: 384, Shape: new[] { 384 }),
-            new("encoder.rnn.bias_hh_l1", Offset: 177280, Length: 384, Shape: new[] { 384 }),
-            new("decoder.embedding.weight", Offset: 177664, Length: 4096, Shape: new[] { 64, 64 }),
-            new("decoder.rnn.weight_ih_l0", Offset: 181760, Length: 73728, Shape: new[] { 384, 192 }),
-            new("decoder.rnn.weight_hh_l0", Offset: 255488, Length: 49152, Shape: new[] { 384, 128 }),
-            new("decoder.rnn.bias_ih_l0", Offset: 304640, Length: 384, Shape: new[] { 384 }),
-            new("decoder.rnn.bias_hh_l0", Offset: 305024, Length: 384, Shape: new[] { 384 }),
-            new("decoder.rnn.weight_ih_l1", Offset: 305408, Length: 49152, Shape: new[] { 384, 128 }),
-            new("decoder.rnn.weight_hh_l1", Offset: 354560, Length: 49152, Shape: new[] { 384, 128 }),
-            new("decoder.rnn.bias_ih_l1", Offset: 403712, Length: 384, Shape: new[] { 384 }),
-            new("decoder.rnn.bias_hh_l1", Offset: 404096, Length: 384, Shape: new[] { 384 }),
-            new("decoder.dense.weight", Offset: 404480, Length: 8192, Shape: new[] { 64, 128 }),
-            new("decoder.dense.bias", Offset: 412672, Length: 64, Shape: new[] { 64 }),
+            new("encoder.embedding.weight", Offset: 0, Length: 3584, Shape: new[] { 56, 64 }),
+            new("encoder.rnn.weight_ih_l0", Offset: 3584, Length: 24576, Shape: new[] { 384, 64 }),
+            new("encoder.rnn.weight_hh_l0", Offset: 28160, Length: 49152, Shape: new[] { 384, 128 }),
+            new("encoder.rnn.bias_ih_l0", Offset: 77312, Length: 384, Shape: new[] { 384 }),
+            new("encoder.rnn.bias_hh_l0", Offset: 77696, Length: 384, Shape: new[] { 384 }),
+            new("encoder.rnn.weight_ih_l1", Offset: 78080, Length: 49152, Shape: new[] { 384, 128 }),
+            new("encoder.rnn.weight_hh_l1", Offset: 127232, Length: 49152, Shape: new[] { 384, 128 }),
+            new("encoder.rnn.bias_ih_l1", Offset: 176384, Length: 384, Shape: new[] { 384 }),
+            new("encoder.rnn.bias_hh_l1", Offset: 176768, Length: 384, Shape: new[] { 384 }),
+            new("decoder.embedding.weight", Offset: 177152, Length: 5376, Shape: new[] { 84, 64 }),
+            new("decoder.rnn.weight_ih_l0", Offset: 182528, Length: 73728, Shape: new[] { 384, 192 }),
+            new("decoder.rnn.weight_hh_l0", Offset: 256256, Length: 49152, Shape: new[] { 384, 128 }),
+            new("decoder.rnn.bias_ih_l0", Offset: 305408, Length: 384, Shape: new[] { 384 }),
+            new("decoder.rnn.bias_hh_l0", Offset: 305792, Length: 384, Shape: new[] { 384 }),
+            new("decoder.rnn.weight_ih_l1", Offset: 306176, Length: 49152, Shape: new[] { 384, 128 }),
+            new("decoder.rnn.weight_hh_l1", Offset: 355328, Length: 49152, Shape: new[] { 384, 128 }),
+            new("decoder.rnn.bias_ih_l1", Offset: 404480, Length: 384, Shape: new[] { 384 }),
+            new("decoder.rnn.bias_hh_l1", Offset: 404864, Length: 384, Shape: new[] { 384 }),
+            new("decoder.dense.weight", Offset: 405248, Length: 10752, Shape: new[] { 84, 128 }),
+            new("decoder.dense.bias", Offset: 416000, Length: 84, Shape: new[] { 84 }),
         };
 
         private static readonly global::Dsl.Runtime.RecurrentStackLayout s_encoderRnn;
@@ -61,12 +61,12 @@ namespace Dsl.Models
         static Translator()
         {
             var layout = new global::Dsl.Runtime.ParameterLayout();
-            layout.Add("encoder.embedding.weight", 64, 64);
+            layout.Add("encoder.embedding.weight", 56, 64);
             s_encoderRnn = global::Dsl.Runtime.RecurrentStackLayout.Add(layout, "encoder.rnn", global::Dsl.Runtime.RecurrentCell.Gru, 64, 128, 2);
-            layout.Add("decoder.embedding.weight", 64, 64);
+            layout.Add("decoder.embedding.weight", 84, 64);
             s_decoderRnn = global::Dsl.Runtime.RecurrentStackLayout.Add(layout, "decoder.rnn", global::Dsl.Runtime.RecurrentCell.Gru, 192, 128, 2);
-            layout.Add("decoder.dense.weight", 64, 128);
-            layout.Add("decoder.dense.bias", 64);
+            layout.Add("decoder.dense.weight", 84, 128);
+            layout.Add("decoder.dense.bias", 84);
         }
 
         /// <summary>Creates the network with D2L's seq2seq initialisation (Xavier-uniform weight matrices, PyTorch's defaults for biases and embeddings),
@@ -75,12 +75,12 @@ namespace Dsl.Models
         public Translator(int seed = 0)
         {
             _rng = new global::Dsl.Runtime.Rng(unchecked((ulong)seed));
-            global::Dsl.Runtime.Initializers.Gaussian(_parameters.AsSpan(0, 4096), ref _rng);
+            global::Dsl.Runtime.Initializers.Gaussian(_parameters.AsSpan(0, 3584), ref _rng);
             s_encoderRnn.Initialize(_parameters, ref _rng, xavierWeights: true);
-            global::Dsl.Runtime.Initializers.Gaussian(_parameters.AsSpan(177664, 4096), ref _rng);
+            global::Dsl.Runtime.Initializers.Gaussian(_parameters.AsSpan(177152, 5376), ref _rng);
             s_decoderRnn.Initialize(_parameters, ref _rng, xavierWeights: true);
-            global::Dsl.Runtime.Initializers.Xavier(_parameters.AsSpan(404480, 8192), fanIn: 128, fanOut: 64, ref _rng);
-            global::Dsl.Runtime.Initializers.Uniform(_parameters.AsSpan(412672, 64), 1f / global::System.MathF.Sqrt(128), ref _rng);
+            global::Dsl.Runtime.Initializers.Xavier(_parameters.AsSpan(405248, 10752), fanIn: 128, fanOut: 84, ref _rng);
+            global::Dsl.Runtime.Initializers.Uniform(_parameters.AsSpan(416000, 84), 1f / global::System.MathF.Sqrt(128), ref _rng);
         }
 
         /// <summary>Layers, output shapes and parameters, computed at compile time.</summary>
@@ -89,13 +89,13 @@ namespace Dsl.Models
             "====================================================\n" +
             "Layer (type)                   Output shape  Param #\n" +
             "----------------------------------------------------\n" +
-            "encoder.embedding (Embedding)  (16, 64)        4,096\n" +
+            "encoder.embedding (Embedding)  (16, 64)        3,584\n" +
             "encoder.rnn (GRU ×2)           (16, 128)     173,568\n" +
-            "decoder.embedding (Embedding)  (16, 64)        4,096\n" +
+            "decoder.embedding (Embedding)  (16, 64)        5,376\n" +
             "decoder.rnn (GRU ×2)           (16, 128)     222,720\n" +
-            "decoder.dense (Dense)          (16, 64)        8,256\n" +
+            "decoder.dense (Dense)          (16, 84)       10,836\n" +
             "====================================================\n" +
-            "Total params: 412,736 (1612.25 KiB)\n";
+            "Total params: 416,084 (1625.33 KiB)\n";
 
         /// <summary>All parameters, contiguous, in <see cref="ParameterInfos"/> order.</summary>
         public global::System.Span<float> Parameters => _parameters;
@@ -124,26 +124,26 @@ namespace Dsl.Models
 
         private static (int Offset, int Length) Locate(string name) => name switch
         {
-            "encoder.embedding.weight" => (0, 4096),
-            "encoder.rnn.weight_ih_l0" => (4096, 24576),
-            "encoder.rnn.weight_hh_l0" => (28672, 49152),
-            "encoder.rnn.bias_ih_l0" => (77824, 384),
-            "encoder.rnn.bias_hh_l0" => (78208, 384),
-            "encoder.rnn.weight_ih_l1" => (78592, 49152),
-            "encoder.rnn.weight_hh_l1" => (127744, 49152),
-            "encoder.rnn.bias_ih_l1" => (176896, 384),
-            "encoder.rnn.bias_hh_l1" => (177280, 384),
-            "decoder.embedding.weight" => (177664, 4096),
-            "decoder.rnn.weight_ih_l0" => (181760, 73728),
-            "decoder.rnn.weight_hh_l0" => (255488, 49152),
-            "decoder.rnn.bias_ih_l0" => (304640, 384),
-            "decoder.rnn.bias_hh_l0" => (305024, 384),
-            "decoder.rnn.weight_ih_l1" => (305408, 49152),
-            "decoder.rnn.weight_hh_l1" => (354560, 49152),
-            "decoder.rnn.bias_ih_l1" => (403712, 384),
-            "decoder.rnn.bias_hh_l1" => (404096, 384),
-            "decoder.dense.weight" => (404480, 8192),
-            "decoder.dense.bias" => (412672, 64),
+            "encoder.embedding.weight" => (0, 3584),
+            "encoder.rnn.weight_ih_l0" => (3584, 24576),
+            "encoder.rnn.weight_hh_l0" => (28160, 49152),
+            "encoder.rnn.bias_ih_l0" => (77312, 384),
+            "encoder.rnn.bias_hh_l0" => (77696, 384),
+            "encoder.rnn.weight_ih_l1" => (78080, 49152),
+            "encoder.rnn.weight_hh_l1" => (127232, 49152),
+            "encoder.rnn.bias_ih_l1" => (176384, 384),
+            "encoder.rnn.bias_hh_l1" => (176768, 384),
+            "decoder.embedding.weight" => (177152, 5376),
+            "decoder.rnn.weight_ih_l0" => (182528, 73728),
+            "decoder.rnn.weight_hh_l0" => (256256, 49152),
+            "decoder.rnn.bias_ih_l0" => (305408, 384),
+            "decoder.rnn.bias_hh_l0" => (305792, 384),
+            "decoder.rnn.weight_ih_l1" => (306176, 49152),
+            "decoder.rnn.weight_hh_l1" => (355328, 49152),
+            "decoder.rnn.bias_ih_l1" => (404480, 384),
+            "decoder.rnn.bias_hh_l1" => (404864, 384),
+            "decoder.dense.weight" => (405248, 10752),
+            "decoder.dense.bias" => (416000, 84),
             _ => throw new global::System.ArgumentException("Translator has no parameter named '" + name + "'; its parameters are encoder.embedding.weight, encoder.rnn.weight_ih_l0, encoder.rnn.weight_hh_l0, encoder.rnn.bias_ih_l0, encoder.rnn.bias_hh_l0, encoder.rnn.weight_ih_l1, encoder.rnn.weight_hh_l1, encoder.rnn.bias_ih_l1, encoder.rnn.bias_hh_l1, decoder.embedding.weight, decoder.rnn.weight_ih_l0, decoder.rnn.weight_hh_l0, decoder.rnn.bias_ih_l0, decoder.rnn.bias_hh_l0, decoder.rnn.weight_ih_l1, decoder.rnn.weight_hh_l1, decoder.rnn.bias_ih_l1, decoder.rnn.bias_hh_l1, decoder.dense.weight, decoder.dense.bias.", nameof(name)),
         };
 
@@ -163,8 +163,8 @@ namespace Dsl.Models
             _decoder_embedded = new float[16 * batch * 64];
             _decoder_dx = new float[16 * batch * 192];
             _decoder_dTop = new float[16 * batch * 128];
-            _decoder_a0 = new float[16 * batch * 64];
-            _decoder_d0 = new float[16 * batch * 64];
+            _decoder_a0 = new float[16 * batch * 84];
+            _decoder_d0 = new float[16 * batch * 84];
             _encoderH = new float[2 * batch * 128];
             _dDecoderH0 = new float[2 * batch * 128];
             _labels = new int[16 * batch];
@@ -223,7 +223,7 @@ namespace Dsl.Models
             global::System.Span<int> sourceTokens = _encoder_tokens.AsSpan(0, rows);
             global::Dsl.Runtime.TimeMajor.FromBatchMajor(source, sourceTokens, batch, 16);
             global::System.Span<float> encoderX = _encoder_x.AsSpan(0, rows * 64);
-            global::Dsl.Runtime.Embedding.Forward(sourceTokens, _parameters.AsSpan(0, 4096), encoderX, 64, 64);
+            global::Dsl.Runtime.Embedding.Forward(sourceTokens, _parameters.AsSpan(0, 3584), encoderX, 56, 64);
             global::System.Span<float> encoderH = _encoderH.AsSpan(0, state);
             global::System.Span<float> encoderC = default;
             _encoder_stack!.Forward(_parameters, encoderX, batch, default, default, encoderH, encoderC, training, ref _rng);
@@ -233,29 +233,29 @@ namespace Dsl.Models
             global::System.Span<int> y = _labels.AsSpan(0, rows);
             global::Dsl.Runtime.TimeMajor.FromBatchMajor(labels, y, batch, 16);
             global::System.Span<float> embedded = _decoder_embedded.AsSpan(0, rows * 64);
-            global::Dsl.Runtime.Embedding.Forward(targetTokens, _parameters.AsSpan(177664, 4096), embedded, 64, 64);
+            global::Dsl.Runtime.Embedding.Forward(targetTokens, _parameters.AsSpan(177152, 5376), embedded, 84, 64);
             // D2L §10.7: the context (the encoder's top-layer final state) is appended to the decoder's input at every step.
             global::System.Span<float> decoderX = _decoder_x.AsSpan(0, rows * 192);
             global::Dsl.Runtime.SequenceContext.Concatenate(embedded, encoderH.Slice(1 * batch * 128, batch * 128), decoderX, 16, batch, 64, 128);
             _decoder_stack!.Forward(_parameters, decoderX, batch, encoderH, encoderC, default, default, training, ref _rng);
-            global::Dsl.Runtime.Dense.Forward(_decoder_stack.Output(batch), _parameters.AsSpan(404480, 8192), _parameters.AsSpan(412672, 64), _decoder_a0.AsSpan(0, rows * 64), rows, 128, 64);
-            float loss = global::Dsl.Runtime.SequenceCrossEntropy.ForwardBackward(_decoder_a0.AsSpan(0, rows * 64), y, validLengths, gradients ? _decoder_d0.AsSpan(0, rows * 64) : default, 16, batch, 64);
+            global::Dsl.Runtime.Dense.Forward(_decoder_stack.Output(batch), _parameters.AsSpan(405248, 10752), _parameters.AsSpan(416000, 84), _decoder_a0.AsSpan(0, rows * 84), rows, 128, 84);
+            float loss = global::Dsl.Runtime.SequenceCrossEntropy.ForwardBackward(_decoder_a0.AsSpan(0, rows * 84), y, validLengths, gradients ? _decoder_d0.AsSpan(0, rows * 84) : default, 16, batch, 84);
             if (!gradients) return loss;
 
             global::System.Span<float> dTop = _decoder_dTop.AsSpan(0, rows * 128);
-            global::Dsl.Runtime.Dense.Backward(_decoder_stack.Output(batch), _parameters.AsSpan(404480, 8192), _decoder_d0.AsSpan(0, rows * 64), dTop, _gradients.AsSpan(404480, 8192), _gradients.AsSpan(412672, 64), rows, 128, 64);
+            global::Dsl.Runtime.Dense.Backward(_decoder_stack.Output(batch), _parameters.AsSpan(405248, 10752), _decoder_d0.AsSpan(0, rows * 84), dTop, _gradients.AsSpan(405248, 10752), _gradients.AsSpan(416000, 84), rows, 128, 84);
             global::System.Span<float> dH0 = _dDecoderH0.AsSpan(0, state);
             global::System.Span<float> dC0 = default;
             global::System.Span<float> dDecoderX = _decoder_dx.AsSpan(0, rows * 192);
             _decoder_stack.Backward(_parameters, _gradients, decoderX, batch, encoderH, encoderC, dTop, default, default, dDecoderX, dH0, dC0);
             global::System.Span<float> dContext = _dContext.AsSpan(0, batch * 128);
             global::Dsl.Runtime.SequenceContext.Backward(dDecoderX, _decoder_embedded.AsSpan(0, rows * 64), dContext, 16, batch, 64, 128);
-            global::Dsl.Runtime.Embedding.Backward(targetTokens, _decoder_embedded.AsSpan(0, rows * 64), _gradients.AsSpan(177664, 4096), 64, 64);
+            global::Dsl.Runtime.Embedding.Backward(targetTokens, _decoder_embedded.AsSpan(0, rows * 64), _gradients.AsSpan(177152, 5376), 84, 64);
             // The encoder's final state reached the loss twice: as the decoder's initial state and, for the top layer, as the context.
             global::System.Span<float> dTopState = dH0.Slice(1 * batch * 128, batch * 128);
             global::System.Numerics.Tensors.TensorPrimitives.Add(dTopState, dContext, dTopState);
             _encoder_stack.Backward(_parameters, _gradients, encoderX, batch, default, default, default, dH0, dC0, _encoder_dx.AsSpan(0, rows * 64), default, default);
-            global::Dsl.Runtime.Embedding.Backward(sourceTokens, _encoder_dx.AsSpan(0, rows * 64), _gradients.AsSpan(0, 4096), 64, 64);
+            global::Dsl.Runtime.Embedding.Backward(sourceTokens, _encoder_dx.AsSpan(0, rows * 64), _gradients.AsSpan(0, 3584), 56, 64);
             return loss;
         }
 
@@ -269,14 +269,14 @@ namespace Dsl.Models
                 throw new global::System.ArgumentException("sources must hold one row of 16 tokens per entry of lengths (" + count + ").", nameof(sources));
             if (output.Length == 0 || output.Length % count != 0)
                 throw new global::System.ArgumentException("output must hold [count, maxLength] tokens with maxLength ≥ 1.", nameof(output));
-            if ((uint)bos >= 64u || (uint)eos >= 64u)
-                throw new global::System.ArgumentOutOfRangeException(nameof(bos), "bos and eos must be target tokens in [0, 64).");
+            if ((uint)bos >= 84u || (uint)eos >= 84u)
+                throw new global::System.ArgumentOutOfRangeException(nameof(bos), "bos and eos must be target tokens in [0, 84).");
             EnsureCapacity(count);
             int maxLength = output.Length / count, rows = 16 * count, state = 2 * count * 128;
             global::System.Span<int> sourceTokens = _encoder_tokens.AsSpan(0, rows);
             global::Dsl.Runtime.TimeMajor.FromBatchMajor(sources, sourceTokens, count, 16);
             global::System.Span<float> encoderX = _encoder_x.AsSpan(0, rows * 64);
-            global::Dsl.Runtime.Embedding.Forward(sourceTokens, _parameters.AsSpan(0, 4096), encoderX, 64, 64);
+            global::Dsl.Runtime.Embedding.Forward(sourceTokens, _parameters.AsSpan(0, 3584), encoderX, 56, 64);
             global::System.Span<float> h = _encoderH.AsSpan(0, state);
             global::System.Span<float> c = default;
             var unused = default(global::Dsl.Runtime.Rng);
@@ -293,12 +293,12 @@ namespace Dsl.Models
             int active = count;
             for (int step = 0; step < maxLength && active > 0; step++)
             {
-                global::Dsl.Runtime.Embedding.Forward(tokens, _parameters.AsSpan(177664, 4096), embedded, 64, 64);
+                global::Dsl.Runtime.Embedding.Forward(tokens, _parameters.AsSpan(177152, 5376), embedded, 84, 64);
                 global::Dsl.Runtime.SequenceContext.Concatenate(embedded, context, x, 1, count, 64, 128);
                 // Forward only: each layer's state is updated in place.
                 _decoder_stepStack!.Forward(_parameters, x, count, h, c, h, c, training: false, ref unused);
-                global::Dsl.Runtime.Dense.Forward(_decoder_stepStack.Output(count), _parameters.AsSpan(404480, 8192), _parameters.AsSpan(412672, 64), _decoder_a0.AsSpan(0, count * 64), count, 128, 64);
-                global::Dsl.Runtime.Sampling.GreedyRows(_decoder_a0.AsSpan(0, count * 64), 64, tokens);
+                global::Dsl.Runtime.Dense.Forward(_decoder_stepStack.Output(count), _parameters.AsSpan(405248, 10752), _parameters.AsSpan(416000, 84), _decoder_a0.AsSpan(0, count * 84), count, 128, 84);
+                global::Dsl.Runtime.Sampling.GreedyRows(_decoder_a0.AsSpan(0, count * 84), 84, tokens);
                 for (int i = 0; i < count; i++)
                 {
                     output[i * maxLength + step] = tokens[i];
