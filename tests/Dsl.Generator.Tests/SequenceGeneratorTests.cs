@@ -16,6 +16,7 @@ public sealed class SequenceGeneratorTests
         { "one-hot GRU LM", "[Network(Vocab = 10, Steps = 8)] [OneHot, Recurrent(Cell.Gru, 16)] [Dense(10)] public partial class A { }" },
         { "RNN LM with a deep head", "[Network(Vocab = 10, Steps = 8)] [OneHot, Recurrent(Cell.Rnn, 16, Layers = 3)] [Dense(12), ReLU, Dropout(0.1), Dense(5), Tanh, Sigmoid, Dense(10)] public partial class A { }" },
         { "row classifier", "[Network(28, Steps = 28)] [Recurrent(Cell.Lstm, 32), LastStep, Dense(10)] public partial class A { }" },
+        { "bidirectional stacked classifier", "[Network(3, Steps = 4)] [Recurrent(Cell.Lstm, 5, Layers = 2, Bidirectional = true, Dropout = 0.3), LastStep, Dense(2)] public partial class A { }" },
         { "stacked classifier", "[Network(3, Steps = 4)] [Recurrent(Cell.Gru, 5, Layers = 2, Dropout = 0.5), LastStep, Dense(8), ReLU, Dense(2)] public partial class A { }" },
         { "GRU encoder-decoder", "[Network(Vocab = 40, TargetVocab = 45, Steps = 10)] [Embedding(32), Recurrent(Cell.Gru, 64, Layers = 2)] [Decoder, Embedding(32), Recurrent(Cell.Gru, 64, Layers = 2), Dense(45)] public partial class A { }" },
         { "LSTM one-hot encoder-decoder", "[Network(Vocab = 6, TargetVocab = 7, Steps = 4)] [OneHot, Recurrent(Cell.Lstm, 5)] [Decoder, OneHot, Recurrent(Cell.Lstm, 5), Dense(9), ReLU, Dense(7)] public partial class A { }" },
@@ -92,7 +93,7 @@ public sealed class SequenceGeneratorTests
         var all = Reports("""
             using Dsl;
             [Network(Vocab = 40, TargetVocab = 45, Steps = 10)]
-            [Embedding(32), Recurrent(Cell.Gru, 64, {|DSL020:Bidirectional = true|})]
+            [Embedding(32), Recurrent(Cell.Gru, 64, Bidirectional = true)]
             [Decoder, Embedding(32), {|DSL017:Recurrent(Cell.Gru, 64)|}, Dense(45)]
             public partial class Bidi { }
             """);
@@ -145,6 +146,7 @@ public sealed class SequenceGeneratorTests
     [InlineData("[Network(3, Steps = 5)] [[|Recurrent(Cell.Lstm, 8)|], Dense(2)]")]
     [InlineData("[Network(Vocab = 7, Steps = 5)] [[|Recurrent(Cell.Lstm, 8)|], Dense(7)]")]
     [InlineData("[Network(Vocab = 7, Steps = 5)] [Embedding(4), Recurrent(Cell.Lstm, 8, [|Bidirectional = true|]), Dense(7)]")]
+    [InlineData("[Network(Vocab = 6, TargetVocab = 7, Steps = 4)] [Embedding(3), Recurrent(Cell.Gru, 5, Bidirectional = true)] [Decoder, Embedding(3), Recurrent(Cell.Gru, 5, [|Bidirectional = true|]), Dense(7)]")]
     [InlineData("[Network(Vocab = 6, TargetVocab = 7, Steps = 4)] [Embedding(3), Recurrent(Cell.Gru, 5), [|Dense(4)|]] [Decoder, Embedding(3), Recurrent(Cell.Gru, 5), Dense(7)]")]
     [InlineData("[Network(Vocab = 6, TargetVocab = 7, Steps = 4)] [Embedding(3), Recurrent(Cell.Gru, 5)] [Decoder, Embedding(3), Recurrent(Cell.Gru, 5), Dense(7), [|Decoder|]]")]
     [InlineData("[Network(Vocab = 6, TargetVocab = 7, Steps = 4)] [Embedding(3), Recurrent(Cell.Gru, 5)] [Decoder, [|Recurrent(Cell.Gru, 5)|], Dense(7)]")]

@@ -107,11 +107,19 @@ public class SequenceNetworkTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Sequence_classifiers_match_finite_differences(bool gru)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Sequence_classifiers_including_bidirectional_ones_match_finite_differences(int which)
     {
-        INetwork net = gru ? new TinyRowGru(seed: 4) : new TinyRowLstm(seed: 4);
+        INetwork net = which switch
+        {
+            0 => new TinyRowLstm(seed: 4),
+            1 => new TinyRowGru(seed: 4),
+            2 => new TinyBiLstmRows(seed: 4),
+            _ => new TinyBiGruRows(seed: 4),
+        };
         JitterBiases(net.Parameters, net.ParameterInfos, 5);
         var random = new Random(6);
         var input = new float[3 * net.InputSize];
@@ -174,6 +182,13 @@ public class SequenceNetworkTests
         Assert.Equal(Lstm(28, 256, 2) + 256 * 28 + 28, CharLstmOneHot.ParameterCount);
         Assert.Equal(Lstm(28, 128, 1) + 128 * 10 + 10, RowLstm.ParameterCount);
         Assert.Equal(Gru(28, 128, 1) + 128 * 10 + 10, RowGru.ParameterCount);
+        // nn.LSTM(28, 64, num_layers=2, bidirectional=True): two directions per layer, the upper layer reads 2 × 64 features.
+        Assert.Equal(2 * (4 * (64 * 28 + 64 * 64 + 2 * 64)) + 2 * (4 * (64 * 128 + 64 * 64 + 2 * 64)) + 128 * 10 + 10, BiRowLstm.ParameterCount);
+        Assert.Equal(
+            ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+             "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse", "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse"],
+            new BiRowLstm().ParameterInfos.Take(8).Select(p => p.Name));
+        Assert.Equal([256, 128], new BiRowLstm().ParameterInfos.Single(p => p.Name == "rnn.weight_ih_l1_reverse").Shape);
         // D2L's Seq2SeqDecoder: the GRU reads the embedding concatenated with the context (embed + hidden).
         Assert.Equal(56 * 64 + Gru(64, 128, 2) + 84 * 64 + Gru(64 + 128, 128, 2) + 128 * 84 + 84, Translator.ParameterCount);
         var net = new CharLstm();

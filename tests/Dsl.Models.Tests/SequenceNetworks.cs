@@ -54,3 +54,15 @@ public partial class SmallTranslator { }
 [Network(Vocab = 40, Steps = 16)]
 [Embedding(16), Recurrent(Cell.Lstm, 48), Dense(40)]
 public partial class SmallCharLm { }
+
+[Network(3, Steps = 4)]
+[Recurrent(Cell.Lstm, 5, Layers = 2, Bidirectional = true), LastStep, Dense(3)]
+public partial class TinyBiLstmRows { }
+
+[Network(3, Steps = 4)]
+[Recurrent(Cell.Gru, 4, Bidirectional = true), LastStep, Tanh, Dense(3)]
+public partial class TinyBiGruRows { }
+
+[Network(28, Steps = 28)]
+[Recurrent(Cell.Lstm, 64, Layers = 2, Bidirectional = true), LastStep, Dense(10)]
+public partial class BiRowLstm { }

@@ -30,13 +30,18 @@ internal sealed class SequenceChain
         RecurrentLayerSpec rnn = part.Recurrent;
         for (int k = 0; k < rnn.Layers; k++)
         {
-            int width = rnn.Gates * rnn.Hidden;
-            parameters.Add((Invariant(part.Prefix + "rnn.weight_ih_l" + k), new[] { width, k == 0 ? RnnInput : rnn.Hidden }));
-            parameters.Add((Invariant(part.Prefix + "rnn.weight_hh_l" + k), new[] { width, rnn.Hidden }));
-            parameters.Add((Invariant(part.Prefix + "rnn.bias_ih_l" + k), new[] { width }));
-            parameters.Add((Invariant(part.Prefix + "rnn.bias_hh_l" + k), new[] { width }));
+            // PyTorch's order: each layer's forward tensors, then its reverse ones (suffix _reverse).
+            for (int d = 0; d < rnn.Directions; d++)
+            {
+                int width = rnn.Gates * rnn.Hidden;
+                string suffix = d == 0 ? "" : "_reverse";
+                parameters.Add((Invariant(part.Prefix + "rnn.weight_ih_l" + k + suffix), new[] { width, k == 0 ? RnnInput : rnn.OutputSize }));
+                parameters.Add((Invariant(part.Prefix + "rnn.weight_hh_l" + k + suffix), new[] { width, rnn.Hidden }));
+                parameters.Add((Invariant(part.Prefix + "rnn.bias_ih_l" + k + suffix), new[] { width }));
+                parameters.Add((Invariant(part.Prefix + "rnn.bias_hh_l" + k + suffix), new[] { width }));
+            }
         }
-        int input = rnn.Hidden;
+        int input = rnn.OutputSize;
         foreach (HeadLayerSpec layer in part.Head)
         {
             Widths.Add(layer.Kind == LayerKind.Dense ? layer.Size : input);
@@ -72,12 +77,14 @@ internal sealed class SequenceChain
     public int StepWidth => Part.StepWidth;
     public int RnnInput => Part.StepWidth + ContextWidth;
     public int Hidden => Part.Recurrent.Hidden;
+    /// <summary>Features per step the recurrent layer hands to the head (both directions when bidirectional).</summary>
+    public int RecurrentOutput => Part.Recurrent.OutputSize;
     public int Layers => Part.Recurrent.Layers;
     public bool Lstm => Part.Recurrent.HasCellState;
     public bool Tokens => Part.Input != SequenceInputKind.Float;
     public string Stack => Buffer + "stack";
     public string Layout => "s_" + (Field.Length == 0 ? "rnn" : Camel(Field) + "Rnn");
-    public int OutputWidth => Widths.Count == 0 ? Hidden : Widths[Widths.Count - 1];
+    public int OutputWidth => Widths.Count == 0 ? RecurrentOutput : Widths[Widths.Count - 1];
     public string Logits => Buffer + "a" + (Widths.Count - 1);
     public string DLogits => Buffer + "d" + (Widths.Count - 1);
 
@@ -98,8 +105,9 @@ internal sealed class SequenceChain
     {
         if (Part.Input == SequenceInputKind.Embedding)
             w.Line($"layout.Add(\"{Part.Prefix}embedding.weight\", {Part.InputSize}, {Part.EmbeddingSize});");
-        w.Line($"{Layout} = {R}RecurrentStackLayout.Add(layout, \"{Part.Prefix}rnn\", {R}RecurrentCell.{Part.Recurrent.CellName}, {RnnInput}, {Hidden}, {Layers});");
-        int input = Hidden;
+        string bidirectional = Part.Recurrent.Bidirectional ? ", bidirectional: true" : "";
+        w.Line($"{Layout} = {R}RecurrentStackLayout.Add(layout, \"{Part.Prefix}rnn\", {R}RecurrentCell.{Part.Recurrent.CellName}, {RnnInput}, {Hidden}, {Layers}{bidirectional});");
+        int input = RecurrentOutput;
         for (int j = 0; j < Part.Head.Count; j++)
         {
             HeadLayerSpec layer = Part.Head[j];
@@ -118,7 +126,7 @@ internal sealed class SequenceChain
         if (EmbeddingAt >= 0)
             w.Line($"{R}Initializers.Gaussian(_parameters.AsSpan({EmbeddingAt}, {Part.InputSize * Part.EmbeddingSize}), ref _rng);");
         w.Line($"{Layout}.Initialize(_parameters, ref _rng, xavierWeights: {(xavier ? "true" : "false")});");
-        int input = Hidden;
+        int input = RecurrentOutput;
         for (int j = 0; j < Part.Head.Count; j++)
         {
             HeadLayerSpec layer = Part.Head[j];
@@ -168,7 +176,7 @@ internal sealed class SequenceChain
             w.Line($"{Buffer}embedded = new float[{rows} * {StepWidth}];");
         if (EmbeddingAt >= 0 || ContextWidth > 0)
             w.Line($"{Buffer}dx = new float[{rows} * {RnnInput}];");
-        w.Line($"{Buffer}dTop = new float[{rows} * {Hidden}];");
+        w.Line($"{Buffer}dTop = new float[{rows} * {RecurrentOutput}];");
         for (int j = 0; j < Widths.Count; j++)
         {
             w.Line($"{Buffer}a{j} = new float[{rows} * {Widths[j]}];");
@@ -192,7 +200,7 @@ internal sealed class SequenceChain
     /// <summary>The head over <paramref name="rows"/> rows of <paramref name="input"/> (the recurrent layer's output).</summary>
     public void EmitHeadForward(SourceWriter w, string input, string rows, string training)
     {
-        int width = Hidden;
+        int width = RecurrentOutput;
         for (int j = 0; j < Part.Head.Count; j++)
         {
             HeadLayerSpec layer = Part.Head[j];
@@ -232,7 +240,7 @@ internal sealed class SequenceChain
         for (int j = Part.Head.Count - 1; j >= 0; j--)
         {
             HeadLayerSpec layer = Part.Head[j];
-            int width = j == 0 ? Hidden : Widths[j - 1];
+            int width = j == 0 ? RecurrentOutput : Widths[j - 1];
             string x = j == 0 ? input : $"{Buffer}a{j - 1}.AsSpan(0, {rows} * {width})";
             string y = $"{Buffer}a{j}.AsSpan(0, {rows} * {Widths[j]})";
             string dy = $"{Buffer}d{j}.AsSpan(0, {rows} * {Widths[j]})";

@@ -398,7 +398,7 @@ public static class SequenceEmitter
 
     private static void EmitClassifier(SourceWriter w, SequenceModel model, SequenceChain c)
     {
-        int t = model.Steps, h = c.Hidden, f = c.Part.InputSize, o = c.OutputWidth;
+        int t = model.Steps, h = c.RecurrentOutput, f = c.Part.InputSize, o = c.OutputWidth;
         w.Line();
         w.Line("// Floats of one input example ([Steps, features], batch-major) and one output example (class scores).");
         w.Line($"private const int InputFloats = {t * f};");
@@ -664,14 +664,14 @@ public static class SequenceEmitter
                 break;
         }
         RecurrentLayerSpec r = c.Part.Recurrent;
-        string cell = r.CellName.ToUpperInvariant() + (r.Layers > 1 ? " ×" + Literals.Int(r.Layers) : "");
-        rows.Add(($"{p}rnn ({cell})", $"({t}, {r.Hidden})", r.ParameterCount(c.RnnInput)));
+        string cell = (r.Bidirectional ? "bidirectional " : "") + r.CellName.ToUpperInvariant() + (r.Layers > 1 ? " ×" + Literals.Int(r.Layers) : "");
+        rows.Add(($"{p}rnn ({cell})", $"({t}, {r.OutputSize})", r.ParameterCount(c.RnnInput)));
         bool collapsed = false;
-        int width = r.Hidden;
+        int width = r.OutputSize;
         int unnamed = 0;
         if (lastStep)
         {
-            rows.Add(("laststep (LastStep)", $"({r.Hidden})", 0));
+            rows.Add(("laststep (LastStep)", $"({r.OutputSize})", 0));
             collapsed = true;
         }
         for (int j = 0; j < c.Part.Head.Count; j++)

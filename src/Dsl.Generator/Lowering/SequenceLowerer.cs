@@ -105,6 +105,8 @@ public static class SequenceLowerer
                     CheckHandOff(encoderRecurrent, encoder.Recurrent, decoderRecurrent, decoder.Recurrent, diagnostics);
                 if (decoder is not null && decoderRecurrent is not null)
                     CheckHead(decoderLayers, decoderRecurrent, decoder, targetVocab, "TargetVocab", diagnostics);
+                if (decoder is not null && decoderRecurrent is not null && decoder.Recurrent.Bidirectional)
+                    BidirectionalNotHere(diagnostics, decoderRecurrent, "a decoder generates its tokens one after the other, so it cannot run backwards in time");
             }
             else if (encoder.Input == SequenceInputKind.Float)
             {
@@ -119,6 +121,8 @@ public static class SequenceLowerer
                     Layout(diagnostics, Find(encoderLayers, LayerKind.LastStep)!, "[LastStep] with token input is not supported; a token network is a language model with a Dense(Vocab) head at every step");
                 else
                     CheckHead(encoderLayers, encoderRecurrent, encoder, vocab, "Vocab", diagnostics);
+                if (encoder.Recurrent.Bidirectional)
+                    BidirectionalNotHere(diagnostics, encoderRecurrent, "a language model predicts each token from the ones before it, but the reverse direction reads the tokens it is to predict");
             }
         }
 
@@ -345,10 +349,6 @@ public static class SequenceLowerer
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecurrentDropoutUnusedId, layer.LocationOf("Dropout"), layer.Display, layer.Number, Literal(dropout)));
         }
-        // Reported, but the layer is still read so that a decoder after it can be checked against it (DSL017).
-        if (bidirectional)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceLayoutId, layer.LocationOf("Bidirectional"), layer.Display, layer.Number,
-                "bidirectional recurrent layers are not generated yet (the runtime's Bidirectional helpers exist, the generated stack does not use them); remove Bidirectional = true"));
         return ok ? new RecurrentLayerSpec(cell, hidden, layers, dropout, bidirectional) : null;
     }
 
@@ -389,10 +389,8 @@ public static class SequenceLowerer
     {
         long count = part.Input == SequenceInputKind.Embedding ? (long)part.InputSize * part.EmbeddingSize : 0;
         RecurrentLayerSpec r = part.Recurrent;
-        long width = (long)r.Gates * r.Hidden;
-        for (int k = 0; k < r.Layers; k++)
-            count += width * ((k == 0 ? (long)part.StepWidth + context : r.Hidden) + r.Hidden + 2);
-        long input = r.Hidden;
+        count += r.ParameterCount(part.StepWidth + context);
+        long input = r.OutputSize;
         foreach (HeadLayerSpec layer in part.Head)
         {
             if (layer.Kind != LayerKind.Dense)
@@ -402,6 +400,10 @@ public static class SequenceLowerer
         }
         return count;
     }
+
+    private static void BidirectionalNotHere(List<DiagnosticInfo> diagnostics, LayerSpec layer, string reason)
+        => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceLayoutId, layer.LocationOf("Bidirectional"), layer.Display, layer.Number,
+            "Bidirectional = true: " + reason + "; bidirectional layers belong in sequence classifiers"));
 
     private static string CellName(int cell) => cell switch { 1 => "Lstm", 2 => "Gru", _ => "Rnn" };
 

@@ -39,9 +39,15 @@ public sealed record RecurrentLayerSpec(int Cell, int Hidden, int Layers, double
     {
         long width = (long)Gates * Hidden, count = 0;
         for (int k = 0; k < Layers; k++)
-            count += width * (k == 0 ? input : Hidden) + width * Hidden + 2 * width;
+            count += Directions * (width * (k == 0 ? input : (long)Directions * Hidden) + width * Hidden + 2 * width);
         return count;
     }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>Features per step of the top layer's output: both directions' hidden states when bidirectional.</summary>
+    public int OutputSize => Directions * Hidden;
 }
 
 /// <summary>A layer applied at every step (or at the last) after the recurrent layer: Dense, ReLU, Tanh, Sigmoid or Dropout.</summary>
@@ -74,7 +80,7 @@ public sealed record SequencePartSpec(
     {
         get
         {
-            int width = Recurrent.Hidden;
+            int width = Recurrent.OutputSize;
             foreach (HeadLayerSpec layer in Head)
                 if (layer.Kind == LayerKind.Dense)
                     width = layer.Size;
