@@ -178,19 +178,19 @@ public class SequenceNetworkTests
     public void Parameter_counts_and_names_follow_PyTorch()
     {
         // nn.Embedding(28, 32), nn.LSTM(32, 256, num_layers=2), nn.Linear(256, 28)
-        Assert.Equal(28 * 32 + Lstm(32, 256, 2) + 256 * 28 + 28, CharLstm.ParameterCount);
-        Assert.Equal(Lstm(28, 256, 2) + 256 * 28 + 28, CharLstmOneHot.ParameterCount);
-        Assert.Equal(Lstm(28, 128, 1) + 128 * 10 + 10, RowLstm.ParameterCount);
-        Assert.Equal(Gru(28, 128, 1) + 128 * 10 + 10, RowGru.ParameterCount);
+        Assert.Equal(CharLstm.ParameterCount, 28 * 32 + Lstm(32, 256, 2) + 256 * 28 + 28);
+        Assert.Equal(CharLstmOneHot.ParameterCount, Lstm(28, 256, 2) + 256 * 28 + 28);
+        Assert.Equal(RowLstm.ParameterCount, Lstm(28, 128, 1) + 128 * 10 + 10);
+        Assert.Equal(RowGru.ParameterCount, Gru(28, 128, 1) + 128 * 10 + 10);
         // nn.LSTM(28, 64, num_layers=2, bidirectional=True): two directions per layer, the upper layer reads 2 × 64 features.
-        Assert.Equal(2 * (4 * (64 * 28 + 64 * 64 + 2 * 64)) + 2 * (4 * (64 * 128 + 64 * 64 + 2 * 64)) + 128 * 10 + 10, BiRowLstm.ParameterCount);
+        Assert.Equal(BiRowLstm.ParameterCount, 2 * (4 * (64 * 28 + 64 * 64 + 2 * 64)) + 2 * (4 * (64 * 128 + 64 * 64 + 2 * 64)) + 128 * 10 + 10);
         Assert.Equal(
             ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
              "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse", "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse"],
             new BiRowLstm().ParameterInfos.Take(8).Select(p => p.Name));
         Assert.Equal([256, 128], new BiRowLstm().ParameterInfos.Single(p => p.Name == "rnn.weight_ih_l1_reverse").Shape);
         // D2L's Seq2SeqDecoder: the GRU reads the embedding concatenated with the context (embed + hidden).
-        Assert.Equal(56 * 64 + Gru(64, 128, 2) + 84 * 64 + Gru(64 + 128, 128, 2) + 128 * 84 + 84, Translator.ParameterCount);
+        Assert.Equal(Translator.ParameterCount, 56 * 64 + Gru(64, 128, 2) + 84 * 64 + Gru(64 + 128, 128, 2) + 128 * 84 + 84);
         var net = new CharLstm();
         Assert.Equal(CharLstm.ParameterCount, net.Parameters.Length);
         Assert.Equal(
