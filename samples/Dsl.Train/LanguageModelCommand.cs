@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dsl.Models;
 using Dsl.Runtime;
 
 namespace Dsl.Train;
@@ -16,8 +17,11 @@ internal static class LanguageModelCommand
     private static readonly string[] Known =
     [
         "--text", "--cell", "--hidden", "--layers", "--embedding", "--dropout", "--steps", "--batch", "--epochs", "--lr",
-        "--clip", "--validation", "--partition", "--prefix", "--generate", "--temperature", "--seed", "--threads",
+        "--clip", "--validation", "--partition", "--prefix", "--generate", "--temperature", "--seed", "--threads", "--model",
     ];
+
+    // Options that shape the hand-written model; a generated model's shape is its declaration.
+    private static readonly string[] Shape = ["--cell", "--hidden", "--layers", "--embedding", "--dropout", "--steps"];
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -31,8 +35,13 @@ internal static class LanguageModelCommand
             "rnn" => RecurrentCell.Rnn,
             var other => throw new UsageException($"--cell expects lstm, gru or rnn but got '{other}'."),
         };
+        string kind = a.String("--model") ?? "generated";
+        if (kind is not ("generated" or "embedding" or "hand"))
+            throw new UsageException($"--model expects generated, embedding or hand but got '{kind}'.");
+        if (kind != "hand" && Shape.FirstOrDefault(o => a.String(o) is not null) is { } fixedOption)
+            throw new UsageException($"{fixedOption} shapes the hand-written model; the generated one is declared in src/Dsl.Models/Sequence/CharLstm.cs. Add --model hand to use it.");
         int hidden = a.Int("--hidden", 256), layers = a.Int("--layers", 2), embedding = a.Int("--embedding", 0, min: 0);
-        int steps = a.Int("--steps", 35), batch = a.Int("--batch", 32), epochs = a.Int("--epochs", 15);
+        int steps = a.Int("--steps", kind == "hand" ? 35 : CharLstm.Steps), batch = a.Int("--batch", 32), epochs = a.Int("--epochs", 15);
         float lr = a.Float("--lr", 0.005f, 0f, inclusive: false), clip = a.Float("--clip", 1f, 0f, inclusive: false);
         float dropout = a.Float("--dropout", 0.3f, max: 1f), validation = a.Float("--validation", 0.1f, max: 0.9f);
         float temperature = a.Float("--temperature", 0f);
@@ -57,16 +66,26 @@ internal static class LanguageModelCommand
             ? new LanguageModelBatches(valid, batch, steps, Partitioning.Sequential, (ulong)seed + 1)
             : null;
 
-        var model = new CharLanguageModel(new CharLanguageModelOptions
+        if (kind != "hand" && vocabulary.Count > CharLstm.VocabSize)
+            throw new UsageException($"the text has {vocabulary.Count} distinct characters but the generated models read {CharLstm.VocabSize}; add --model hand.");
+        ILanguageModel model = kind switch
         {
-            Vocabulary = vocabulary.Count, Cell = cell, Hidden = hidden, Layers = layers, EmbeddingSize = embedding,
-            Dropout = dropout, Steps = steps, BatchSize = batch,
-        }, (ulong)seed);
+            "hand" => new HandLanguageModel(new CharLanguageModel(new CharLanguageModelOptions
+            {
+                Vocabulary = vocabulary.Count, Cell = cell, Hidden = hidden, Layers = layers, EmbeddingSize = embedding,
+                Dropout = dropout, Steps = steps, BatchSize = batch,
+            }, (ulong)seed)),
+            "embedding" => new GeneratedEmbeddingLanguageModel(new CharLstm(seed)),
+            _ => new GeneratedOneHotLanguageModel(new CharLstmOneHot(seed)),
+        };
         var adam = new Adam(lr);
         Console.WriteLine(Invariant(
             $"text {Path.GetFileName(path)}: {corpus.Length} characters ({train.Length} training, {valid.Length} held out), vocabulary {vocabulary.Count}"));
-        Console.WriteLine(Invariant(
-            $"model: {(embedding > 0 ? $"embedding {embedding}" : "one-hot")}, {layers} × {cell} {hidden}{(dropout > 0 ? $" (dropout {dropout})" : "")}, dense {vocabulary.Count}; {model.Parameters.Length} parameters"));
+        if (kind == "hand")
+            Console.WriteLine(Invariant(
+                $"model: {model.Description}: {(embedding > 0 ? $"embedding {embedding}" : "one-hot")}, {layers} × {cell} {hidden}{(dropout > 0 ? $" (dropout {dropout})" : "")}, dense {vocabulary.Count}; {model.ParameterCount} parameters"));
+        else
+            Console.WriteLine(Invariant($"model: {model.Description}; {model.ParameterCount} parameters\n{(kind == "embedding" ? CharLstm.Summary : CharLstmOneHot.Summary)}"));
         Console.WriteLine(Invariant(
             $"training: Adam lr {lr}, clip {clip}, batch {batch} × {steps} steps, {(partitioning == Partitioning.Sequential ? "sequential partitioning (state carried, detached)" : "random partitioning (state reset every minibatch)")}, {epochs} epochs, seed {seed}, {Parallelism.MaxDegree} thread(s)"));
 
@@ -115,12 +134,16 @@ internal static class LanguageModelCommand
         // Greedy decoding of a small model soon falls into a loop (D2L shows the same); a sampled continuation shows more of what it learnt.
         var rng = new Rng((ulong)seed);
         Console.WriteLine("greedy continuation:");
-        Console.WriteLine(cleanPrefix + vocabulary.DecodeToString(model.Predict(prefixTokens, generate, 0f, ref rng)));
+        Console.WriteLine(cleanPrefix + Decode(vocabulary, model.Predict(prefixTokens, generate, 0f, ref rng)));
         float sampling = temperature > 0f ? temperature : 0.6f;
         Console.WriteLine(Invariant($"sampled continuation (temperature {sampling}, seed {seed}):"));
-        Console.WriteLine(cleanPrefix + vocabulary.DecodeToString(model.Predict(prefixTokens, generate, sampling, ref rng)));
+        Console.WriteLine(cleanPrefix + Decode(vocabulary, model.Predict(prefixTokens, generate, sampling, ref rng)));
         return 0;
     }
+
+    // A generated model reads a fixed 28 tokens; ids the text's vocabulary lacks (only an untrained model picks them) read as <unk>.
+    private static string Decode(Vocabulary vocabulary, int[] tokens) =>
+        vocabulary.DecodeToString(tokens.Select(t => t < vocabulary.Count ? t : vocabulary.UnknownIndex).ToArray());
 
     /// <summary>The shipped text, looked for next to the program and in the source tree above it and the working directory.</summary>
     private static string FindDefaultText()

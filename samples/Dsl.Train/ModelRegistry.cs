@@ -34,6 +34,10 @@ internal static class ModelRegistry
         new("resnext", "ResNeXt bottleneck stages, grouped convolutions (D2L 8.6.5)", seed => new ResNeXtSmall(seed), () => ResNeXtSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
         new("densenet", "dense blocks and a transition (D2L 8.7)", seed => new DenseNetSmall(seed), () => DenseNetSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
         new("regnet", "D2L's RegNetX-32: AnyNet stages, group width 16 (D2L 8.8)", seed => new RegNetSmall(seed), () => RegNetSmall.Summary, new(0.05f, 0.9f, 5e-4f)),
+        // Recurrent classifiers (src/Dsl.Models/Sequence): each image is 28 steps of one 28-pixel row, batch-major as the
+        // images already are; the last step's hidden state is classified.
+        new("row-lstm", "LSTM 128 over the 28 rows, last step classified (D2L 10.1)", seed => new RowLstm(seed), () => RowLstm.Summary, new(0.05f, 0.9f, 0f)),
+        new("row-gru", "GRU 128 over the 28 rows, last step classified (D2L 10.2)", seed => new RowGru(seed), () => RowGru.Summary, new(0.05f, 0.9f, 0f)),
     ];
 
     public const string DefaultModel = "lenet-modern";

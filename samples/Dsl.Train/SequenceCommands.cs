@@ -15,6 +15,9 @@ internal static class SequenceCommands
 
           dotnet run -c Release --project samples/Dsl.Train -- lm [options]
             Character language model with truncated BPTT; prints perplexity per epoch and a generated continuation.
+            --model generated|embedding|hand  the generated CharLstmOneHot (default: one-hot, 2 × LSTM 256, dropout 0.3,
+                               35 steps), the generated CharLstm (embedding 32), or the hand-written CharLanguageModel, the only
+                               one that --cell, --hidden, --layers, --embedding, --dropout and --steps apply to
             --text FILE        plain text to model (default: samples/Dsl.Train/data/lighthouse.txt, shipped with the repo)
             --cell lstm|gru|rnn  recurrent cell (default lstm)
             --hidden N         hidden units per layer (default 256)
@@ -35,6 +38,8 @@ internal static class SequenceCommands
 
           dotnet run -c Release --project samples/Dsl.Train -- translate [options]
             GRU encoder-decoder on the synthetic translation task; prints loss per epoch, held-out BLEU, samples.
+            --model generated|hand  the generated Translator (default: embedding 64, 2 × GRU 128, dropout 0.1) or the
+                               hand-written Seq2Seq, the only one that --embedding, --hidden, --layers and --dropout apply to
             --pairs N (default 3000)  --epochs N (default 20)  --batch N (default 64)  --embedding N (default 64)
             --hidden N (default 128)  --layers N (default 2)  --dropout X (default 0.1)  --lr X (default 0.005)
             --clip X (default 1)  --seed N  --threads N

@@ -11,7 +11,7 @@ namespace Dsl.Train;
 internal static class TranslateCommand
 {
     private static readonly string[] Known =
-        ["--pairs", "--epochs", "--batch", "--embedding", "--hidden", "--layers", "--dropout", "--lr", "--clip", "--seed", "--threads"];
+        ["--pairs", "--epochs", "--batch", "--embedding", "--hidden", "--layers", "--dropout", "--lr", "--clip", "--seed", "--threads", "--model"];
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -23,13 +23,23 @@ internal static class TranslateCommand
         float dropout = a.Float("--dropout", 0.1f, max: 1f), lr = a.Float("--lr", 0.005f, 0f, inclusive: false);
         float clip = a.Float("--clip", 1f, 0f, inclusive: false);
 
-        var task = TranslationTask.Create(pairs, (ulong)seed, batch);
-        var model = new Seq2Seq(task.Options(embedding, hidden, layers, dropout, batch), (ulong)seed);
+        string kind = a.String("--model") ?? "generated";
+        if (kind is not ("generated" or "hand"))
+            throw new UsageException($"--model expects generated or hand but got '{kind}'.");
+        if (kind == "generated" && new[] { "--embedding", "--hidden", "--layers", "--dropout" }.FirstOrDefault(o => a.String(o) is not null) is { } fixedOption)
+            throw new UsageException($"{fixedOption} shapes the hand-written model; the generated one is declared in src/Dsl.Models/Sequence/Translator.cs. Add --model hand to use it.");
+
+        var task = TranslationTask.Create(pairs, (ulong)seed, batch, kind == "generated" ? Dsl.Models.Translator.Steps : 0);
+        if (kind == "generated" && (task.SourceVocabulary.Count > Dsl.Models.Translator.VocabSize || task.TargetVocabulary.Count > Dsl.Models.Translator.TargetVocabSize))
+            throw new UsageException($"the task's vocabularies ({task.SourceVocabulary.Count}, {task.TargetVocabulary.Count}) exceed the generated model's; add --model hand.");
+        ITranslationModel model = kind == "hand"
+            ? new HandTranslationModel(new Seq2Seq(task.Options(embedding, hidden, layers, dropout, batch), (ulong)seed))
+            : new GeneratedTranslationModel(new Dsl.Models.Translator(seed));
         var adam = new Adam(lr);
         Console.WriteLine(Invariant(
             $"synthetic translation: {task.Train.Count} training and {task.HeldOut.Count} held-out pairs, vocabularies {task.SourceVocabulary.Count} → {task.TargetVocabulary.Count}, {task.Steps} steps"));
         Console.WriteLine(Invariant(
-            $"model: embedding {embedding}, {layers} × GRU {hidden} encoder and decoder{(dropout > 0 ? $" (dropout {dropout})" : "")}; {model.Parameters.Length} parameters"));
+            $"model: {model.Description}: {(kind == "hand" ? $"embedding {embedding}, {layers} × GRU {hidden} encoder and decoder{(dropout > 0 ? $" (dropout {dropout})" : "")}" : "embedding 64, 2 × GRU 128 encoder and decoder (dropout 0.1)")}; {model.ParameterCount} parameters"));
         Console.WriteLine(Invariant($"training: Adam lr {lr}, clip {clip}, batch {batch}, {epochs} epochs, seed {seed}, {Parallelism.MaxDegree} thread(s)"));
 
         var batches = new TranslationBatches(task.TrainArrays, batch, (ulong)seed);
@@ -41,7 +51,7 @@ internal static class TranslateCommand
             long tokens = 0;
             while (batches.MoveNext())
             {
-                float loss = model.TrainStep(batches.Source, batches.DecoderInputs, batches.Labels, batches.LabelValidLengths, adam, clip);
+                float loss = model.TrainStep(batches, adam, clip);
                 if (!float.IsFinite(loss))
                 {
                     Console.WriteLine(Invariant($"epoch {epoch}: loss became {loss}; stopping."));
@@ -51,7 +61,7 @@ internal static class TranslateCommand
                 total += (double)loss * counted;
                 tokens += counted;
             }
-            double heldOutLoss = task.HeldOutLoss(model);
+            double heldOutLoss = task.HeldOutLoss(model, batch);
             Console.WriteLine(Invariant(
                 $"epoch {epoch,3}: loss {total / tokens:F4}, held-out loss {heldOutLoss:F4}  ({Stopwatch.GetElapsedTime(epochStarted).TotalSeconds:F1} s)"));
         }

@@ -28,8 +28,9 @@ internal sealed class TranslationTask
     public TranslationArrays HeldOutArrays { get; }
     public int Steps { get; }
 
-    /// <summary>Generates <paramref name="pairs"/> pairs, a tenth held out.</summary>
-    public static TranslationTask Create(int pairs, ulong seed, int batch)
+    /// <summary>Generates <paramref name="pairs"/> pairs, a tenth held out, rows padded to the longest sentence or to
+    /// <paramref name="fixedSteps"/> when positive (a generated model's Steps).</summary>
+    public static TranslationTask Create(int pairs, ulong seed, int batch, int fixedSteps = 0)
     {
         var (train, heldOut) = SyntheticTranslation.Generate(pairs, seed, heldOutFraction: 0.1);
         var (trainSource, trainTarget) = SyntheticTranslation.Tokens(train);
@@ -38,6 +39,11 @@ internal sealed class TranslationTask
         var targetVocabulary = Vocabulary.Build(trainTarget);
         int steps = 0;
         foreach (var s in trainSource.Concat(trainTarget).Concat(heldSource).Concat(heldTarget)) steps = Math.Max(steps, s.Length);
+        if (fixedSteps > 0)
+        {
+            if (steps > fixedSteps) throw new UsageException($"the longest sentence has {steps} tokens but the generated model reads {fixedSteps}; add --model hand.");
+            steps = fixedSteps;
+        }
         return new TranslationTask(train, heldOut, sourceVocabulary, targetVocabulary,
             TranslationArrays.Build(trainSource, trainTarget, sourceVocabulary, targetVocabulary, steps),
             TranslationArrays.Build(heldSource, heldTarget, sourceVocabulary, targetVocabulary, steps), steps);
@@ -60,24 +66,26 @@ internal sealed class TranslationTask
     };
 
     /// <summary>Teacher-forced loss per label token over the held-out pairs.</summary>
-    public double HeldOutLoss(Seq2Seq model)
+    public double HeldOutLoss(ITranslationModel model, int batch)
     {
-        var batches = new TranslationBatches(HeldOutArrays, model.Options.BatchSize, shuffle: false);
+        var batches = new TranslationBatches(HeldOutArrays, batch, shuffle: false);
         double total = 0;
         long tokens = 0;
         while (batches.MoveNext())
         {
             int counted = SequenceCrossEntropy.CountValid(batches.LabelValidLengths);
-            total += (double)model.Evaluate(batches.Source, batches.DecoderInputs, batches.Labels, batches.LabelValidLengths) * counted;
+            total += (double)model.Evaluate(batches) * counted;
             tokens += counted;
         }
         return tokens == 0 ? 0 : total / tokens;
     }
 
     /// <summary>Greedy translations of the held-out sources and the reference targets, as words without <c>&lt;eos&gt;</c>.</summary>
-    public (List<string[]> Predictions, List<string[]> Labels) TranslateHeldOut(Seq2Seq model)
+    public (List<string[]> Predictions, List<string[]> Labels) TranslateHeldOut(ITranslationModel model)
     {
-        var predictions = model.TranslateRows(HeldOutArrays.Source).Select(p => TargetVocabulary.Decode(p)).ToList();
+        // Ids beyond the task's vocabulary (a generated model's bound is larger; only an untrained one picks them) read as <unk>.
+        var predictions = model.TranslateRows(HeldOutArrays.Source, TargetVocabulary.BeginIndex, TargetVocabulary.EndIndex)
+            .Select(p => TargetVocabulary.Decode(p.Select(t => t < TargetVocabulary.Count ? t : TargetVocabulary.UnknownIndex).ToArray())).ToList();
         var labels = HeldOut.Select(p => p.Target).ToList();
         return (predictions, labels);
     }

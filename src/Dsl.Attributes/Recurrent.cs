@@ -32,7 +32,7 @@ public sealed class OneHotAttribute : LayerAttribute
 }
 
 /// <summary>
-/// A recurrent layer run over every time step: <paramref name="cell"/> with <paramref name="hidden"/> units,
+/// A recurrent layer run over every time step: <c>cell</c> with <c>hidden</c> units,
 /// optionally stacked and bidirectional, as PyTorch's <c>nn.LSTM(input, hidden, num_layers, dropout, bidirectional)</c>.
 /// Its output at each step is the top layer's hidden state (both directions concatenated when bidirectional), so a
 /// <see cref="DenseAttribute"/> after it is applied at every step; <see cref="LastStepAttribute"/> keeps only the last.

@@ -68,6 +68,10 @@ public static class NetworkBuilder
                 "its containing type '" + outer + "' must be partial too, since the generated part is nested in it"));
         }
 
+        // Recurrent networks take their own path (sequence spec → runtime recurrent layers), see SequenceLowerer.
+        if (SequenceLowerer.IsSequence(spec))
+            return SequenceLowerer.Build(spec, diagnostics);
+
         Shape? input = ValidateInput(spec, diagnostics);
         if (spec.Layers.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayersId, spec.NetworkLocation, spec.DisplayName));

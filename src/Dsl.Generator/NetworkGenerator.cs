@@ -22,6 +22,10 @@ public static class TrackingNames
     public const string Model = nameof(Model);
     /// <summary>Model → <see cref="GeneratedSource"/>.</summary>
     public const string Source = nameof(Source);
+    /// <summary>Build result → the recurrent network's <see cref="SequenceModel"/> (null for other networks).</summary>
+    public const string SequenceModel = nameof(SequenceModel);
+    /// <summary>Sequence model → <see cref="GeneratedSource"/>.</summary>
+    public const string SequenceSource = nameof(SequenceSource);
     /// <summary>Build result → its diagnostics.</summary>
     public const string Diagnostics = nameof(Diagnostics);
     /// <summary>Layer attributes on classes without <c>[Network]</c> → DSL006 diagnostics.</summary>
@@ -55,6 +59,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (model, _) => NetworkEmitter.EmitSafely(model!))
             .WithTrackingName(TrackingNames.Source);
 
+        IncrementalValuesProvider<GeneratedSource> sequenceSources = built
+            .Select(static (result, _) => result.Sequence)
+            .WithTrackingName(TrackingNames.SequenceModel)
+            // Every network passes (an empty source for the others), so the step runs and caches like the rest.
+            .Select(static (model, _) => model is null ? GeneratedSource.None : SequenceEmitter.EmitSafely(model))
+            .WithTrackingName(TrackingNames.SequenceSource);
+
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = built
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
@@ -66,13 +77,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static found => found.Count > 0)
             .WithTrackingName(TrackingNames.Orphans);
 
-        context.RegisterSourceOutput(sources, static (output, source) =>
-        {
-            if (source.Text.Length > 0)
-                output.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8));
-            if (source.Error is not null)
-                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, source.HintName, source.Error));
-        });
+        context.RegisterSourceOutput(sources, static (output, source) => AddSource(output, source));
+        context.RegisterSourceOutput(sequenceSources, static (output, source) => AddSource(output, source));
 
         // Locations are rebuilt inside their syntax tree (found through the compilation, at report time only), so that
         // #pragma warning disable and the IDE treat them as ordinary source diagnostics.
@@ -80,6 +86,14 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => ImmutableArray.CreateRange(compilation.SyntaxTrees));
         context.RegisterSourceOutput(diagnostics.Combine(trees), static (output, pair) => Report(output, pair.Left, pair.Right));
         context.RegisterSourceOutput(orphans.Combine(trees), static (output, pair) => Report(output, pair.Left, pair.Right));
+    }
+
+    private static void AddSource(SourceProductionContext output, GeneratedSource source)
+    {
+        if (source.Text.Length > 0)
+            output.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8));
+        if (source.Error is not null)
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, source.HintName, source.Error));
     }
 
     private static void Report(SourceProductionContext output, EquatableArray<DiagnosticInfo> diagnostics, ImmutableArray<SyntaxTree> trees)

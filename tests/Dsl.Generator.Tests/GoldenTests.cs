@@ -57,6 +57,13 @@ public sealed class GoldenTests
     public void Block_network_generated_code_matches_golden_file()
         => MatchesGolden("BlockNet", BlockNet, "Dsl.Models.BlockNet.g.cs");
 
+    // The recurrent zoo: a language model (truncated BPTT, generation) and D2L's GRU encoder–decoder (context, translation).
+    [Theory]
+    [InlineData("CharLstm")]
+    [InlineData("Translator")]
+    public void Recurrent_network_generated_code_matches_golden_file(string name)
+        => MatchesGolden(name, Zoo.Source(Path.Combine("Sequence", name)), $"Dsl.Models.{name}.g.cs");
+
     private static void MatchesGolden(string name, string source, string hintName)
     {
         var run = GeneratorHarness.Run(source);

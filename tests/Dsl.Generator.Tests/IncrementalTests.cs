@@ -81,7 +81,7 @@ public sealed class IncrementalTests
     public void Generator_declares_the_documented_tracking_names()
     {
         Assert.Equal(
-            new[] { "Build", "Diagnostics", "Model", "Orphans", "Parse", "Source" },
+            new[] { "Build", "Diagnostics", "Model", "Orphans", "Parse", "SequenceModel", "SequenceSource", "Source" },
             TrackingNames().Order(StringComparer.Ordinal));
     }
 

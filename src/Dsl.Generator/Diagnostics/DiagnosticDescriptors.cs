@@ -40,6 +40,20 @@ public static class DiagnosticDescriptors
     public const string GroupsId = "DSL013";
     /// <summary>A block cannot be expanded: not a [Block], recursive, or a placeholder without a value.</summary>
     public const string InvalidBlockId = "DSL014";
+    /// <summary>A token layer (Embedding, OneHot) in a network without Vocab (or, after Decoder, TargetVocab).</summary>
+    public const string TokenInputWithoutVocabId = "DSL015";
+    /// <summary>A recurrent layer in a network without Steps.</summary>
+    public const string RecurrentWithoutStepsId = "DSL016";
+    /// <summary>The decoder's recurrent layer cannot start from the encoder's final state.</summary>
+    public const string DecoderMismatchId = "DSL017";
+    /// <summary>The output head's size differs from the vocabulary it predicts.</summary>
+    public const string HeadSizeMismatchId = "DSL018";
+    /// <summary>A layer that recurrent networks do not support (convolution, pooling, blocks…).</summary>
+    public const string NotSequenceLayerId = "DSL019";
+    /// <summary>Recurrent network layers in an order the generator cannot compile.</summary>
+    public const string SequenceLayoutId = "DSL020";
+    /// <summary>Dropout on a single-layer recurrent layer has no effect.</summary>
+    public const string RecurrentDropoutUnusedId = "DSL021";
     /// <summary>Internal generator error.</summary>
     public const string InternalErrorId = "DSL999";
 
@@ -127,6 +141,48 @@ public static class DiagnosticDescriptors
         "{0} (layer {1}): {2}",
         DiagnosticSeverity.Error);
 
+    /// <summary>DSL015</summary>
+    public static readonly DiagnosticDescriptor TokenInputWithoutVocab = Create(TokenInputWithoutVocabId,
+        "Token layer needs a vocabulary",
+        "{0} (layer {1}) reads token ids, but network '{2}' declares no {3}; add {3} = (number of tokens) to [Network]",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL016</summary>
+    public static readonly DiagnosticDescriptor RecurrentWithoutSteps = Create(RecurrentWithoutStepsId,
+        "Recurrent layer needs Steps",
+        "{0} (layer {1}) runs over time steps, but network '{2}' declares no Steps; add Steps = (time steps per sequence) to [Network], as D2L's num_steps",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL017</summary>
+    public static readonly DiagnosticDescriptor DecoderMismatch = Create(DecoderMismatchId,
+        "Decoder does not match the encoder",
+        "The decoder's {0} (layer {1}) starts from the final state of the encoder's {2} (layer {3}), but {4}",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL018</summary>
+    public static readonly DiagnosticDescriptor HeadSizeMismatch = Create(HeadSizeMismatchId,
+        "Output head size differs from the vocabulary",
+        "{0} (layer {1}) gives {2} scores per step, but the tokens it predicts come from {3} = {4}; make it Dense({4})",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL019</summary>
+    public static readonly DiagnosticDescriptor NotSequenceLayer = Create(NotSequenceLayerId,
+        "Layer not supported in a recurrent network",
+        "{0} (layer {1}) cannot be mixed with recurrent layers; a recurrent network takes Embedding or OneHot, Recurrent, LastStep, Decoder, and Dense, ReLU, Tanh, Sigmoid or Dropout after the recurrent layer",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL020</summary>
+    public static readonly DiagnosticDescriptor SequenceLayout = Create(SequenceLayoutId,
+        "Recurrent network layers out of place",
+        "{0} (layer {1}): {2}",
+        DiagnosticSeverity.Error);
+
+    /// <summary>DSL021</summary>
+    public static readonly DiagnosticDescriptor RecurrentDropoutUnused = Create(RecurrentDropoutUnusedId,
+        "Recurrent dropout has no effect with one layer",
+        "{0} (layer {1}): Dropout = {2} applies between stacked layers only, so with Layers = 1 it has no effect (PyTorch warns alike); set Layers above 1 or put [Dropout({2})] after the recurrent layer",
+        DiagnosticSeverity.Warning);
+
     /// <summary>DSL999</summary>
     public static readonly DiagnosticDescriptor InternalError = Create(InternalErrorId,
         "Internal generator error",
@@ -149,6 +205,13 @@ public static class DiagnosticDescriptors
         [ConcatShapeMismatchId] = ConcatShapeMismatch,
         [GroupsId] = Groups,
         [InvalidBlockId] = InvalidBlock,
+        [TokenInputWithoutVocabId] = TokenInputWithoutVocab,
+        [RecurrentWithoutStepsId] = RecurrentWithoutSteps,
+        [DecoderMismatchId] = DecoderMismatch,
+        [HeadSizeMismatchId] = HeadSizeMismatch,
+        [NotSequenceLayerId] = NotSequenceLayer,
+        [SequenceLayoutId] = SequenceLayout,
+        [RecurrentDropoutUnusedId] = RecurrentDropoutUnused,
         [InternalErrorId] = InternalError,
     };
 
@@ -157,7 +220,8 @@ public static class DiagnosticDescriptors
     {
         NotPartial, InvalidInputShape, SpatialSize, InvalidHyperparameter, DenseNeedsFlat, LayerWithoutNetwork,
         NeedsFeatureMap, NoLayers, OutputNotFlat, UnknownLayer, AddShapeMismatch, ConcatShapeMismatch, Groups, InvalidBlock,
-        InternalError,
+        TokenInputWithoutVocab, RecurrentWithoutSteps, DecoderMismatch, HeadSizeMismatch, NotSequenceLayer, SequenceLayout,
+        RecurrentDropoutUnused, InternalError,
     };
 
     /// <summary>The rule with id <paramref name="id"/>.</summary>

@@ -54,6 +54,16 @@ public enum LayerKind
     DenseBlock,
     /// <summary><c>[Transition(channels)]</c></summary>
     Transition,
+    /// <summary><c>[Embedding(dimension)]</c>: token input of a recurrent network.</summary>
+    Embedding,
+    /// <summary><c>[OneHot]</c>: token input of a recurrent network.</summary>
+    OneHot,
+    /// <summary><c>[Recurrent(cell, hidden, Layers, Bidirectional, Dropout)]</c></summary>
+    Recurrent,
+    /// <summary><c>[LastStep]</c></summary>
+    LastStep,
+    /// <summary><c>[Decoder]</c>: splits an encoder–decoder network.</summary>
+    Decoder,
 }
 
 /// <summary>How an attribute argument was written.</summary>

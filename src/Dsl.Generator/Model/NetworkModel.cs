@@ -27,7 +27,15 @@ public sealed record NetworkModel(
 }
 
 /// <summary>The result of building one network: a model when it is valid, and the diagnostics in any case.</summary>
-public sealed record BuildResult(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+public sealed record BuildResult(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>A valid recurrent network (built by the sequence path instead of <see cref="Model"/>), or null.</summary>
+    public SequenceModel? Sequence { get; init; }
+}
 
 /// <summary>Generated source for one network; <see cref="Error"/> describes an unexpected failure of the emitter (DSL999).</summary>
-public sealed record GeneratedSource(string HintName, string Text, string? Error = null);
+public sealed record GeneratedSource(string HintName, string Text, string? Error = null)
+{
+    /// <summary>Nothing to add (a network the step does not emit).</summary>
+    public static GeneratedSource None { get; } = new("", "");
+}

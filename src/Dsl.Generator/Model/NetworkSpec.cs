@@ -53,6 +53,15 @@ public sealed record NetworkSpec(
     /// <summary>An unexpected failure while reading the declaration, reported as DSL999.</summary>
     public string? ParseError { get; init; }
 
+    /// <summary><c>Vocab = …</c> of <c>[Network]</c> (token input of a recurrent network), or null when not set.</summary>
+    public LayerArgument? Vocab { get; init; }
+
+    /// <summary><c>TargetVocab = …</c> (the decoder's tokens of an encoder–decoder), or null when not set.</summary>
+    public LayerArgument? TargetVocab { get; init; }
+
+    /// <summary><c>Steps = …</c> (time steps of a recurrent network), or null when not set.</summary>
+    public LayerArgument? Steps { get; init; }
+
     /// <summary>The class name for messages, without keyword escapes.</summary>
     public string DisplayName => ClassName.Replace("@", "");
 }

@@ -48,6 +48,11 @@ public static class NetworkParser
         ["Dsl.InceptionAttribute"] = LayerKind.Inception,
         ["Dsl.DenseBlockAttribute"] = LayerKind.DenseBlock,
         ["Dsl.TransitionAttribute"] = LayerKind.Transition,
+        ["Dsl.EmbeddingAttribute"] = LayerKind.Embedding,
+        ["Dsl.OneHotAttribute"] = LayerKind.OneHot,
+        ["Dsl.RecurrentAttribute"] = LayerKind.Recurrent,
+        ["Dsl.LastStepAttribute"] = LayerKind.LastStep,
+        ["Dsl.DecoderAttribute"] = LayerKind.Decoder,
     };
 
     /// <summary>The block a <c>[Stage]</c> uses unless told otherwise.</summary>
@@ -121,9 +126,14 @@ public static class NetworkParser
         }
 
         var init = InitializerKind.Xavier;
+        var sequence = new Dictionary<string, LayerArgument>();
         foreach (KeyValuePair<string, TypedConstant> named in network.NamedArguments)
+        {
             if (named.Key == "Init" && named.Value.Value is int value)
                 init = (InitializerKind)value;
+            else if (named.Key is "Vocab" or "TargetVocab" or "Steps" && named.Value.Value is int size)
+                sequence[named.Key] = new LayerArgument(named.Key, ArgumentKind.Int, size, NamedLocation(networkSyntax, named.Key) ?? networkLocation);
+        }
 
         var layers = new List<LayerSpec>();
         int networks = 0;
@@ -166,8 +176,15 @@ public static class NetworkParser
             IsRecord = declaration is RecordDeclarationSyntax,
             IsStatic = type.IsStatic,
             NonPartialContainingType = NonPartialContainingType(type, cancellationToken),
+            Vocab = sequence.TryGetValue("Vocab", out LayerArgument? vocab) ? vocab : null,
+            TargetVocab = sequence.TryGetValue("TargetVocab", out LayerArgument? targetVocab) ? targetVocab : null,
+            Steps = sequence.TryGetValue("Steps", out LayerArgument? steps) ? steps : null,
         };
     }
+
+    private static LocationInfo? NamedLocation(AttributeSyntax? syntax, string name)
+        => syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name) is { } argument
+            ? LocationInfo.From(argument) : null;
 
     /// <summary>
     /// DSL006 for every layer attribute on <paramref name="context"/>'s class declaration when the class has no

@@ -21,4 +21,18 @@ public static class Initializers
         for (int i = 0; i < weight.Length; i++)
             weight[i] = rng.NextGaussian() * std;
     }
+
+    /// <summary>U(−bound, bound), PyTorch's default for recurrent and linear layers with <c>bound = 1/√fan_in</c>.</summary>
+    public static void Uniform(Span<float> values, float bound, ref Rng rng)
+    {
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (2f * rng.NextSingle() - 1f) * bound;
+    }
+
+    /// <summary>N(0, 1), PyTorch's default for <c>nn.Embedding</c>.</summary>
+    public static void Gaussian(Span<float> values, ref Rng rng)
+    {
+        for (int i = 0; i < values.Length; i++)
+            values[i] = rng.NextGaussian();
+    }
 }
