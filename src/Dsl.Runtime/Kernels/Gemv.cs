@@ -3,8 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-[assembly: InternalsVisibleTo("Dsl.Runtime.Tests")]
-
 namespace Dsl.Runtime;
 
 /// <summary>
