@@ -222,6 +222,17 @@ public static class SequenceEmitter
         }
     }
 
+    /// <summary>The body of a generated TrainStep: the loss and gradients from <paramref name="lossAndGradients"/>, global-norm
+    /// clipping (skipped when clipNorm is not positive), the optimiser's update, the loss returned.</summary>
+    private static void WriteClippedUpdate(SourceWriter w, string lossAndGradients)
+    {
+        w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+        w.Line($"float loss = {lossAndGradients};");
+        w.Line($"if (clipNorm > 0f) {R}GradientClipping.ClipByGlobalNorm(_gradients, clipNorm);");
+        w.Line("optimizer.Step(_parameters, _gradients);");
+        w.Line("return loss;");
+    }
+
     private static void EmitLanguageModel(SourceWriter w, SequenceModel model, SequenceChain c)
     {
         int t = model.Steps, h = c.Hidden, l = c.Layers, v = c.Part.InputSize, o = c.OutputWidth;
@@ -263,13 +274,7 @@ public static class SequenceEmitter
         w.Line("/// <summary><see cref=\"TrainStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int}, global::Dsl.Runtime.Optimizer, float)\"/> counting");
         w.Line("/// only the first <paramref name=\"validLengths\"/>[b] steps of row b in the loss (empty: all).</summary>");
         using (w.Block($"public float TrainStep(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> validLengths, {R}Optimizer optimizer, float clipNorm = 1f)"))
-        {
-            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = Run(tokens, targets, validLengths, training: true, gradients: true);");
-            w.Line($"if (clipNorm > 0f) {R}GradientClipping.ClipByGlobalNorm(_gradients, clipNorm);");
-            w.Line("optimizer.Step(_parameters, _gradients);");
-            w.Line("return loss;");
-        }
+            WriteClippedUpdate(w, "Run(tokens, targets, validLengths, training: true, gradients: true)");
         w.Line();
         w.Line("/// <summary>Training-mode forward and backward without an update: fills <see cref=\"Gradients\"/>, carries the state on, returns the mean loss.</summary>");
         using (w.Block("public float ComputeGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> validLengths = default)"))
@@ -424,13 +429,7 @@ public static class SequenceEmitter
         w.Line();
         w.Line("/// <summary>TrainStep with global-norm gradient clipping to <paramref name=\"clipNorm\"/> (skipped when not positive).</summary>");
         using (w.Block($"public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, {R}Optimizer optimizer, float clipNorm)"))
-        {
-            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = ComputeGradients(input, labels);");
-            w.Line($"if (clipNorm > 0f) {R}GradientClipping.ClipByGlobalNorm(_gradients, clipNorm);");
-            w.Line("optimizer.Step(_parameters, _gradients);");
-            w.Line("return loss;");
-        }
+            WriteClippedUpdate(w, "ComputeGradients(input, labels)");
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("public float ComputeGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels)"))
@@ -476,13 +475,7 @@ public static class SequenceEmitter
         w.Line("/// backward, global-norm clipping to <paramref name=\"clipNorm\"/> (skipped when not positive) and the optimiser's update.");
         w.Line("/// Rows are batch-major <c>[batch, Steps]</c>; the batch is <c>validLengths.Length</c>. Returns the mean loss.</summary>");
         using (w.Block($"public float TrainStep(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> decoderInputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<int> validLengths, {R}Optimizer optimizer, float clipNorm = 1f)"))
-        {
-            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = Run(source, decoderInputs, labels, validLengths, training: true, gradients: true);");
-            w.Line($"if (clipNorm > 0f) {R}GradientClipping.ClipByGlobalNorm(_gradients, clipNorm);");
-            w.Line("optimizer.Step(_parameters, _gradients);");
-            w.Line("return loss;");
-        }
+            WriteClippedUpdate(w, "Run(source, decoderInputs, labels, validLengths, training: true, gradients: true)");
         w.Line();
         w.Line("/// <summary>Training-mode forward and backward without an update; fills <see cref=\"Gradients\"/> and returns the mean loss.</summary>");
         using (w.Block("public float ComputeGradients(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> decoderInputs, global::System.ReadOnlySpan<int> labels, global::System.ReadOnlySpan<int> validLengths)"))

@@ -62,13 +62,7 @@ public static class LstmLayer
         ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool portable)
-    {
-        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
-        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, WorkspaceLength(g, batch));
-        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
-        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: false, portable);
-    }
+        => Run(g, batch, x, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, inference: false, portable);
 
     /// <summary>
     /// Forward from token ids <c>[steps, batch]</c> (time-major) instead of one-hot rows: the same result as one-hot
@@ -79,13 +73,7 @@ public static class LstmLayer
         ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
-    {
-        int length = WorkspaceLength(g, batch);
-        CheckTokens(g, batch, tokens, hAll.Length);
-        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
-        GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: false, portable: false);
-    }
+        => Run(g, batch, tokens, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, inference: false);
 
     /// <summary>
     /// Forward for inference: the same outputs as Forward, but nothing is kept for Backward, so the workspace is
@@ -102,25 +90,40 @@ public static class LstmLayer
         ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool portable)
-    {
-        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
-        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, InferenceWorkspaceLength(g, batch));
-        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
-        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: true, portable);
-    }
+        => Run(g, batch, x, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, inference: true, portable);
 
     /// <summary>Infer from token ids (see the token Forward); the workspace needs <see cref="TokenTableLength"/> more floats.</summary>
     public static void Infer(in RecurrentGeometry g, int batch,
         ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace)
+        => Run(g, batch, tokens, h0, c0, weightIh, weightHh, biasIh, biasHh, hAll, hT, cT, workspace, inference: true);
+
+    /// <summary>Forward or Infer over float rows: input projection for all steps as one GEMM, then the recurrence.</summary>
+    private static void Run(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool inference, bool portable)
     {
-        int length = InferenceWorkspaceLength(g, batch);
+        RecurrentChecks.Sequence(g, batch, x.Length, nameof(x), hAll.Length, nameof(hAll));
+        int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
+        CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length);
+        int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable);
+    }
+
+    /// <summary>Forward or Infer over token ids: the input projection gathered from W_ih's columns, then the recurrence.</summary>
+    private static void Run(in RecurrentGeometry g, int batch,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool inference)
+    {
+        int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
         CheckTokens(g, batch, tokens, hAll.Length);
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
         GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference: true, portable: false);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable: false);
     }
 
     private static void CheckForward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
