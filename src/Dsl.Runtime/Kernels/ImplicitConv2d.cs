@@ -71,7 +71,16 @@ internal static unsafe partial class ImplicitConv2d
     /// <summary>Largest packed block (reduction × columns) taken whole, without depth blocking: 1 MB, one core's L2.</summary>
     private const long FullDepthFloats = 1 << 18;
 
+    /// <summary>Floats of the accumulator the packed path's column block aims for.</summary>
+    private const int PackedTileFloats = 1 << 16;
+
+    /// <summary>From this many columns on, the weights are packed into register panels (each is then used by 8 tiles or more).</summary>
+    private const int MinimumPackedColumns = 256;
+
     [ThreadStatic] private static float[]? t_buffer;
+
+    /// <summary>The calling thread's packed weights (workers read them while it waits).</summary>
+    [ThreadStatic] private static float[]? t_weights;
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
@@ -85,10 +94,17 @@ internal static unsafe partial class ImplicitConv2d
         {
             G = g, X = x, W = w, Scale = scale, Shift = shift, Residual = residual, Relu = relu, Y = y,
             Columns = columns, Reduction = reduction, Spatial = spatial,
+            Shifted = UseAvx512 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth && spatial % 16 == 0,
         };
         int degree = Parallelism.MaxDegree;
         long volume = (long)g.OutChannels * reduction * columns;
-        if (degree <= 1 || volume < MinimumParallelWork)
+        if (degree <= 1 || volume < MinimumParallelWork) degree = 1;
+        if (columns >= MinimumPackedColumns)
+        {
+            ForwardPacked(ref work, degree);
+            return;
+        }
+        if (degree == 1)
         {
             work.Execute(0, 1);
             return;
@@ -99,17 +115,109 @@ internal static unsafe partial class ImplicitConv2d
         Parallelism.Run(ref work, Math.Min(degree, units));
     }
 
+    /// <summary>
+    /// Many columns: the weights, packed once per call into panels of 12 (or 8) rows × a depth block (see
+    /// <see cref="PanelLayout"/>), are reused by every 32-column tile, so the larger register tile pays for the packing.
+    /// </summary>
+    private static void ForwardPacked(ref Work work, int degree)
+    {
+        int m = work.G.OutChannels, k = work.Reduction;
+        var layout = new PanelLayout(m);
+        long floats = (long)layout.PaddedRows * k;
+        float[]? buffer = t_weights;
+        if (buffer is null || buffer.Length < floats)
+            t_weights = buffer = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
+        fixed (float* packed = buffer)
+        {
+            var pack = new PackWeightsWork { W = work.W, Packed = packed, Layout = layout, Rows = m, Reduction = k };
+            int panels = layout.Panels;
+            if (degree > 1 && floats >= 1 << 16)
+                Parallelism.Run(ref pack, Math.Min(degree, panels));
+            else
+                pack.Execute(0, 1);
+            work.PackedW = packed;
+            work.Layout = layout;
+            work.ByColumns = true;
+            int tiles = (work.Columns + TileColumns - 1) / TileColumns;
+            if (degree > 1)
+                Parallelism.Run(ref work, Math.Min(degree, tiles));
+            else
+                work.Execute(0, 1);
+        }
+    }
+
+    /// <summary>
+    /// How the packed weights split the output channels into register panels: rows rounded up to a multiple of 4 (and at
+    /// least 8), panels of 12 rows and then one or two of 8 for the remainder (64 = 4·12 + 2·8, 72 = 6·12, 80 = 6·12 + 8).
+    /// Rows past the real ones are zero. Depth block <c>k0</c> of the packed matrix starts at float <c>k0·PaddedRows</c>,
+    /// and within it the panel starting at row <c>m0</c> at <c>m0·kc</c>, stored depth-major (<c>height</c> floats per step).
+    /// </summary>
+    private readonly struct PanelLayout
+    {
+        public readonly int PaddedRows, Twelves;
+
+        public PanelLayout(int rows)
+        {
+            int padded = Math.Max(8, RoundUp(rows, 4));
+            PaddedRows = padded;
+            Twelves = (padded % 12) switch { 0 => padded / 12, 8 => (padded - 8) / 12, _ => (padded - 16) / 12 };
+        }
+
+        public int Panels => Twelves + (PaddedRows - 12 * Twelves) / 8;
+
+        public int Start(int panel) => panel <= Twelves ? 12 * panel : 12 * Twelves + 8 * (panel - Twelves);
+
+        public int Height(int row) => row < 12 * Twelves ? 12 : 8;
+    }
+
+    private struct PackWeightsWork : IParallelWork
+    {
+        public float* W, Packed;
+        public PanelLayout Layout;
+        public int Rows, Reduction;
+
+        public readonly void Execute(int part, int parts)
+        {
+            (int p0, int p1) = KernelParallel.Range(Layout.Panels, part, parts);
+            int k = Reduction, padded = Layout.PaddedRows;
+            for (int k0 = 0; k0 < k; k0 += DepthBlock)
+            {
+                int kc = Math.Min(DepthBlock, k - k0);
+                for (int panel = p0; panel < p1; panel++)
+                {
+                    int m0 = Layout.Start(panel), height = Layout.Height(m0);
+                    float* dst = Packed + (long)k0 * padded + (long)m0 * kc;
+                    int real = Math.Clamp(Rows - m0, 0, height);
+                    for (int r = 0; r < real; r++)
+                    {
+                        float* src = W + (long)(m0 + r) * k + k0;
+                        for (int p = 0; p < kc; p++) dst[p * height + r] = src[p];
+                    }
+                    for (int r = real; r < height; r++)
+                        for (int p = 0; p < kc; p++) dst[p * height + r] = 0f;
+                }
+            }
+        }
+    }
+
     private struct Work : IParallelWork
     {
         public Conv2dGeometry G;
-        public float* X, W, Scale, Shift, Residual, Y;
-        public bool Relu, ByColumns;
+        public float* X, W, Scale, Shift, Residual, Y, PackedW;
+        public PanelLayout Layout;
+        public bool Relu, ByColumns, Shifted;
         public int Columns, Reduction, Spatial;
 
         public readonly void Execute(int part, int parts)
         {
             int m = G.OutChannels;
-            if (parts == 1)
+            if (PackedW != null)
+            {
+                int tiles = (Columns + TileColumns - 1) / TileColumns;
+                (int t0, int t1) = KernelParallel.Range(tiles, part, parts);
+                RunPacked(t0 * TileColumns, Math.Min(t1 * TileColumns, Columns));
+            }
+            else if (parts == 1)
             {
                 Run(0, Columns, 0, m);
             }
@@ -168,12 +276,70 @@ internal static unsafe partial class ImplicitConv2d
                                 }
                                 else
                                 {
-                                    KernelPortable(mr, nr, kc, a, k, packed, c, ldc, k0 > 0);
+                                    KernelPortable(mr, nr, kc, a, k, 1, packed, c, ldc, k0 > 0);
                                 }
                             }
                         }
                     }
                     Epilogue(c0, width, rowBegin, rowEnd, tile, ldc);
+                }
+            }
+        }
+
+        /// <summary>Columns [colBegin, colEnd) of every output channel, with the packed weights.</summary>
+        private readonly void RunPacked(int colBegin, int colEnd)
+        {
+            if (colEnd <= colBegin) return;
+            int padded = Layout.PaddedRows, k = Reduction;
+            int blockColumns = Math.Clamp(PackedTileFloats / padded / TileColumns * TileColumns, TileColumns, 512);
+            int ldc = blockColumns + 16;
+            float[] buffer = Buffer(DepthBlock * TileColumns + padded * ldc + 16);
+            fixed (float* raw = buffer)
+            {
+                float* packed = (float*)(((nint)raw + 63) & ~(nint)63);
+                float* tile = packed + DepthBlock * TileColumns;
+                bool avx512 = UseAvx512;
+                for (int c0 = colBegin; c0 < colEnd; c0 += blockColumns)
+                {
+                    int width = Math.Min(blockColumns, colEnd - c0);
+                    for (int k0 = 0; k0 < k; k0 += DepthBlock)
+                    {
+                        int kc = Math.Min(DepthBlock, k - k0);
+                        float* aBlock = PackedW + (long)k0 * padded;
+                        bool add = k0 > 0;
+                        for (int t = 0; t * TileColumns < width; t++)
+                        {
+                            int tileWidth = Math.Min(TileColumns, width - t * TileColumns);
+                            int nr = tileWidth <= 16 ? 16 : TileColumns;
+                            Pack(c0 + t * TileColumns, tileWidth, nr, k0, kc, packed);
+                            float* c = tile + t * TileColumns;
+                            for (int m0 = 0; m0 < padded;)
+                            {
+                                int mr = Layout.Height(m0);
+                                float* a = aBlock + (long)m0 * kc;
+                                float* cm = c + (long)m0 * ldc;
+                                if (avx512)
+                                {
+                                    if (mr == 12)
+                                    {
+                                        if (nr == TileColumns) Packed12x32(kc, a, packed, cm, ldc, add);
+                                        else Packed12x16(kc, a, packed, cm, ldc, add);
+                                    }
+                                    else
+                                    {
+                                        if (nr == TileColumns) Packed8x32(kc, a, packed, cm, ldc, add);
+                                        else Packed8x16(kc, a, packed, cm, ldc, add);
+                                    }
+                                }
+                                else
+                                {
+                                    KernelPortable(mr, nr, kc, a, 1, mr, packed, cm, ldc, add);
+                                }
+                                m0 += mr;
+                            }
+                        }
+                    }
+                    Epilogue(c0, width, 0, G.OutChannels, tile, ldc);
                 }
             }
         }
@@ -216,7 +382,7 @@ internal static unsafe partial class ImplicitConv2d
                         }
                         else
                         {
-                            KernelPortable(mr, nr, k, a, k, b, c, ldc, false);
+                            KernelPortable(mr, nr, k, a, k, 1, b, c, ldc, false);
                         }
                     }
                 }
@@ -227,6 +393,11 @@ internal static unsafe partial class ImplicitConv2d
         /// <summary>Packs columns [col0, col0 + width) of reduction rows [k0, k0 + kc) as kc rows of nr floats, zero beyond width.</summary>
         private readonly void Pack(int col0, int width, int nr, int k0, int kc, float* packed)
         {
+            if (Shifted && width == nr)
+            {
+                PackShifted(col0, nr, k0, kc, packed);
+                return;
+            }
             if (width < nr)
             {
                 for (int p = 0; p < kc; p++)
@@ -242,6 +413,55 @@ internal static unsafe partial class ImplicitConv2d
                 PackRun(X + (long)n * G.InSize, oh, owStart, length, packed + j0, nr, k0, kc);
                 col += length;
                 j0 += length;
+            }
+        }
+
+        /// <summary>
+        /// Stride 1 with input and output rows of the same width, and whole 16-column vectors inside one example: lane j's
+        /// input for kernel tap (ki, kj) is then the image's plane at <c>s0 + j + (ki − ph)·W + kj − pw</c>, one offset for
+        /// all lanes, so each packed vector is a single masked load. The mask (column inside the row, position inside the
+        /// plane) depends on the tap but not on the input channel, so it is worked out once per tap.
+        /// </summary>
+        private readonly void PackShifted(int col0, int nr, int k0, int kc, float* packed)
+        {
+            int kh = G.KernelHeight, kw = G.KernelWidth, wIn = G.InWidth, plane = G.InHeight * wIn;
+            int window = kh * kw, vectors = nr / 16;
+            Vector512<float>* masks = stackalloc Vector512<float>[2 * window];
+            int* offsets = stackalloc int[window];
+            float* base0 = null, base1 = null;
+            int* lanes = stackalloc int[16];
+            for (int v = 0; v < vectors; v++)
+            {
+                int col = col0 + 16 * v, n = col / Spatial, s0 = col - n * Spatial;
+                float* image = X + (long)n * G.InSize + s0;
+                if (v == 0) base0 = image; else base1 = image;
+                for (int j = 0; j < 16; j++) lanes[j] = (s0 + j) % wIn;
+                Vector512<int> ow = Vector512.Load(lanes), position = Vector512.Create(s0) + Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                for (int ki = 0, r = 0; ki < kh; ki++)
+                {
+                    for (int kj = 0; kj < kw; kj++, r++)
+                    {
+                        int offset = (ki - G.PadHeight) * wIn + kj - G.PadWidth;
+                        offsets[r] = offset;
+                        Vector512<uint> iw = (ow + Vector512.Create(kj - G.PadWidth)).AsUInt32();
+                        Vector512<uint> at = (position + Vector512.Create(offset)).AsUInt32();
+                        masks[2 * r + v] = (Vector512.LessThan(iw, Vector512.Create((uint)wIn)) & Vector512.LessThan(at, Vector512.Create((uint)plane))).AsSingle();
+                    }
+                }
+            }
+            int ci = k0 / window, tap = k0 - ci * window;
+            long channel = (long)ci * plane;
+            for (int p = 0; p < kc; p++, packed += nr)
+            {
+                long at = channel + offsets[tap];
+                Avx512F.MaskLoad(base0 + at, masks[2 * tap], Vector512<float>.Zero).Store(packed);
+                if (vectors == 2)
+                    Avx512F.MaskLoad(base1 + at, masks[2 * tap + 1], Vector512<float>.Zero).Store(packed + 16);
+                if (++tap == window)
+                {
+                    tap = 0;
+                    channel += plane;
+                }
             }
         }
 
@@ -395,8 +615,11 @@ internal static unsafe partial class ImplicitConv2d
         }
     }
 
-    /// <summary>Any tile: <c>C[0..mr, 0..nr] (+)= A · B</c>, one row at a time in Vector256 lanes (nr is 16 or 32).</summary>
-    private static void KernelPortable(int mr, int nr, int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add)
+    /// <summary>
+    /// Any tile: <c>C[0..mr, 0..nr] (+)= A · B</c>, one row at a time in Vector256 lanes (nr is 16 or 32); A's rows are
+    /// <paramref name="lda"/> apart and its depth steps <paramref name="step"/> (1 in place, the panel height when packed).
+    /// </summary>
+    private static void KernelPortable(int mr, int nr, int kc, float* a, nint lda, nint step, float* b, float* c, nint ldc, bool add)
     {
         int vectors = nr / 8;
         for (int r = 0; r < mr; r++)
@@ -408,7 +631,7 @@ internal static unsafe partial class ImplicitConv2d
             {
                 for (int p = 0; p < kc; p++, bp += 32)
                 {
-                    var x = Vector256.Create(ar[p]);
+                    var x = Vector256.Create(ar[p * step]);
                     s0 += x * Vector256.Load(bp);
                     s1 += x * Vector256.Load(bp + 8);
                     s2 += x * Vector256.Load(bp + 16);
@@ -419,7 +642,7 @@ internal static unsafe partial class ImplicitConv2d
             {
                 for (int p = 0; p < kc; p++, bp += 16)
                 {
-                    var x = Vector256.Create(ar[p]);
+                    var x = Vector256.Create(ar[p * step]);
                     s0 += x * Vector256.Load(bp);
                     s1 += x * Vector256.Load(bp + 8);
                 }
