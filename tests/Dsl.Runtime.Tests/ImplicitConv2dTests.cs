@@ -21,6 +21,16 @@ public class ImplicitConv2dTests
         new object[] { 4, 40, 40, 8, 3, 3, 1, 1, 2, 2, 2 },    // rows longer than a tile, wide padding
         new object[] { 2, 5, 5, 3, 5, 5, 1, 1, 0, 0, 1 },      // kernel covers the input: one column
         new object[] { 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 6 },  // many column blocks, both threads busy
+        // From 256 columns on the weights are packed into panels of 12 and 8 rows; stride-1 layers whose rows keep their
+        // width and whose maps are whole 16-column vectors pack their im2col tiles with shifted masked loads.
+        new object[] { 20, 8, 8, 28, 3, 3, 1, 1, 1, 1, 5 },    // 28 rows = 12 + 8 + 8, depth 180: a partial depth block
+        new object[] { 7, 16, 16, 13, 3, 3, 1, 1, 1, 1, 1 },   // batch 1 with 256 columns, 13 rows padded to two 8-row panels
+        new object[] { 9, 4, 4, 20, 3, 3, 1, 1, 1, 1, 17 },    // 272 columns: a 16-column last tile; 4×4 maps, 20 = 12 + 8
+        new object[] { 6, 12, 12, 40, 5, 5, 1, 1, 2, 2, 2 },   // 5×5 taps, 144-position maps, 40 = 12 + 12 + 8 + 8
+        new object[] { 24, 16, 16, 36, 1, 1, 1, 1, 0, 0, 2 },  // 1×1 stride 1, 36 = 3 · 12
+        new object[] { 16, 16, 16, 44, 3, 3, 2, 2, 1, 1, 4 },  // stride 2 with packed weights, 44 = 3 · 12 + 8
+        new object[] { 40, 8, 8, 64, 1, 1, 2, 2, 0, 0, 16 },   // 1×1 stride-2 projection, 64 = 4 · 12 + 8 + 8
+        new object[] { 3, 10, 10, 5, 3, 3, 1, 1, 1, 1, 3 },    // 100-position maps (vectors would span examples), 5 rows
     ];
 
     private static double[] ReferenceConv(Conv2dGeometry g, int batch, float[] x, float[] w)
