@@ -138,13 +138,24 @@ internal static unsafe partial class ImplicitConv2d
             work.PackedW = packed;
             work.Layout = layout;
             work.ByColumns = true;
-            int tiles = (work.Columns + TileColumns - 1) / TileColumns;
             if (degree > 1)
-                Parallelism.Run(ref work, Math.Min(degree, tiles));
+            {
+                // Several column-block-sized parts per thread, handed out as the threads come free: a core that the
+                // machine's other load slows down (or that wakes late) then takes fewer parts instead of holding up the call.
+                int tiles = (work.Columns + TileColumns - 1) / TileColumns;
+                int blockTiles = PackedBlockColumns(layout.PaddedRows) / TileColumns;
+                Parallelism.Run(ref work, Math.Clamp(tiles / blockTiles, degree, 8 * degree));
+            }
             else
+            {
                 work.Execute(0, 1);
+            }
         }
     }
+
+    /// <summary>Columns of the packed path's accumulator block for this many (padded) rows.</summary>
+    private static int PackedBlockColumns(int paddedRows) =>
+        Math.Clamp(PackedTileFloats / paddedRows / TileColumns * TileColumns, TileColumns, 512);
 
     /// <summary>
     /// How the packed weights split the output channels into register panels: rows rounded up to a multiple of 4 (and at
@@ -291,7 +302,7 @@ internal static unsafe partial class ImplicitConv2d
         {
             if (colEnd <= colBegin) return;
             int padded = Layout.PaddedRows, k = Reduction;
-            int blockColumns = Math.Clamp(PackedTileFloats / padded / TileColumns * TileColumns, TileColumns, 512);
+            int blockColumns = PackedBlockColumns(padded);
             int ldc = blockColumns + 16;
             float[] buffer = Buffer(DepthBlock * TileColumns + padded * ldc + 16);
             fixed (float* raw = buffer)
