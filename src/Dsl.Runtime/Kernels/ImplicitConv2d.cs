@@ -50,10 +50,15 @@ public static unsafe partial class Conv2d
 /// positions of all examples (example-major, so a column block may span examples) and <c>B</c> is the im2col matrix, never
 /// materialised: each 32-column tile of it is packed from the NCHW images for 128 reduction steps at a time into an
 /// L1-resident buffer (for the whole reduction at once when the columns are few, as at batch 1, so that each weight row
-/// streams through once), and an 8×32 (or 8×16 for narrow tails) AVX-512 micro-kernel multiplies weight rows, read in
-/// place, by it. A block of columns accumulates in a per-thread tile and leaves through the epilogue (per-channel scale
-/// and shift, residual, ReLU) straight into NCHW. The two threads split the columns, or the output channels when there
-/// are too few columns (small spatial sizes at batch 1). Without AVX-512 a portable Vector256 kernel does the same work.
+/// streams through once). With many columns (256 or more) the weights are first packed into panels of 12 (or 8) rows
+/// per depth step and 12×32 / 8×32 (or ×16 for narrow tails) AVX-512 micro-kernels broadcast from them; with few, 8×32
+/// kernels read weight rows in place, since each would be used by too few tiles to repay packing. The im2col tile costs
+/// one masked load per 16 floats for stride-1 layers whose rows keep their width (<see cref="Work.PackShifted"/>), a
+/// masked gather per 8 for maps narrower than 16 columns, and masked loads per output-row run otherwise. A block of
+/// columns accumulates in a per-thread tile and leaves through the epilogue (per-channel scale and shift, residual, ReLU)
+/// straight into NCHW. The two threads split the columns (in several parts each when the weights are packed, handed
+/// out as threads come free), or the output channels when there are too few columns (small spatial sizes at batch 1).
+/// Without AVX-512 a portable Vector256 kernel does the same work on the same packed layouts.
 /// </summary>
 internal static unsafe partial class ImplicitConv2d
 {
