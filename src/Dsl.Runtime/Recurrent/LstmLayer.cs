@@ -110,7 +110,7 @@ public static class LstmLayer
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length);
         int width = Gates * g.HiddenSize, rows = g.Steps * batch;
         RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable);
     }
 
     /// <summary>Forward or Infer over token ids: the input projection gathered from W_ih's columns, then the recurrence.</summary>
@@ -122,8 +122,16 @@ public static class LstmLayer
         int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
         CheckTokens(g, batch, tokens, hAll.Length);
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
-        GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable: false);
+        Span<float> table = workspace.Slice(length, TokenTableLength(g));
+        BuildTokenTable(g, weightIh, biasIh, biasHh, table);
+        if (LstmKernels.Supported(g.HiddenSize))
+        {
+            // The tiles read each row's input projection from the table (kept in cache), so no rows are gathered.
+            Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, tokens, table, inference, portable: false);
+            return;
+        }
+        GatherInputProjection(tokens, table, workspace, Gates * g.HiddenSize);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable: false);
     }
 
     private static void CheckForward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
@@ -148,11 +156,11 @@ public static class LstmLayer
     }
 
     /// <summary>
-    /// The input projection of one-hot tokens: <c>table[v, :] = W_ih[:, v] + b_ih + b_hh</c>, then each row of gate
-    /// inputs is its token's table row. Adding the biases into the table once gives the same sums as adding them per row.
+    /// The input projection of one-hot tokens: <c>table[v, :] = W_ih[:, v] + b_ih + b_hh</c>; each row of gate inputs is its
+    /// token's table row. Adding the biases into the table once gives the same sums as adding them per row.
     /// </summary>
-    private static void GatherInputProjection(in RecurrentGeometry g, int batch, ReadOnlySpan<int> tokens,
-        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, Span<float> workspace, Span<float> table)
+    private static void BuildTokenTable(in RecurrentGeometry g, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> biasIh,
+        ReadOnlySpan<float> biasHh, Span<float> table)
     {
         int vocab = g.InputSize, width = Gates * g.HiddenSize;
         for (int n = 0; n < width; n++)
@@ -162,17 +170,24 @@ public static class LstmLayer
             ReadOnlySpan<float> column = weightIh.Slice(n * vocab, vocab);
             for (int v = 0; v < vocab; v++) table[v * width + n] = bias + column[v];
         }
+    }
+
+    /// <summary>Copies each token's table row into the workspace's gate rows (the portable path's input projection).</summary>
+    private static void GatherInputProjection(ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, Span<float> workspace, int width)
+    {
         Span<float> gates = workspace.Slice(0, tokens.Length * width);
         for (int k = 0; k < tokens.Length; k++)
             table.Slice(tokens[k] * width, width).CopyTo(gates.Slice(k * width, width));
     }
 
     /// <summary>
-    /// The time loop, after the input projection (biases included) was written to the workspace's gate rows.
+    /// The time loop, after the input projection (biases included) was written to the workspace's gate rows, or, with
+    /// <paramref name="tokens"/> (tiles only), with row k's input projection in <paramref name="table"/>'s row <c>tokens[k]</c>.
     /// Runs the AVX-512 tiles (<see cref="LstmRecurrence"/>) when they apply, else the portable loop.
     /// </summary>
     private static unsafe void Recur(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool inference, bool portable)
+        ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, bool inference, bool portable)
     {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
         Span<float> gates = workspace.Slice(0, rows * width);
@@ -194,15 +209,29 @@ public static class LstmLayer
             fixed (float* pC0 = c0)
             fixed (float* pHT = hT)
             fixed (float* pCT = cT)
+            fixed (float* pTable = table)
+            fixed (int* pTokens = tokens)
             {
                 LstmKernels.PackForward(pWeight, pPacked, h);
                 var job = new LstmRecurrence.Forward
                 {
                     Gates = pGates, Cells = pCells, TanhCells = pTanh, State = pState, HAll = pHAll,
-                    H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked,
+                    H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked, Table = pTable, Tokens = pTokens,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
                 };
-                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.ForwardUnits);
+                if (unitParts == 0)
+                {
+                    Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                    return;
+                }
+                int[] flags = FlagBuffer(g.Steps * (unitParts + 1));
+                fixed (int* pFlags = flags)
+                {
+                    job.Claims = pFlags;
+                    job.Done = pFlags + g.Steps * unitParts;
+                    Parallelism.Run(ref job, unitParts);
+                }
             }
             return;
         }
@@ -266,6 +295,17 @@ public static class LstmLayer
     {
         float[]? buffer = t_packed;
         if (buffer is null || buffer.Length < length) t_packed = buffer = new float[length];
+        return buffer;
+    }
+
+    // Claim and done counters of the unit split (see LstmRecurrence.UnitParts), cleared for each call.
+    [ThreadStatic] private static int[]? t_flags;
+
+    private static int[] FlagBuffer(int length)
+    {
+        int[]? buffer = t_flags;
+        if (buffer is null || buffer.Length < length) t_flags = buffer = new int[length];
+        Array.Clear(buffer, 0, length);
         return buffer;
     }
 
@@ -406,7 +446,19 @@ public static class LstmLayer
                     DGates = pDGates, DC = pDc, DH0 = pDh0, DC0 = pDc0, Packed = pPacked,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
                 };
-                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.BackwardUnits);
+                if (unitParts == 0) Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                else
+                {
+                    int stages = LstmRecurrence.Backward.Stages(g.Steps);
+                    int[] flags = FlagBuffer(stages * (unitParts + 1));
+                    fixed (int* pFlags = flags)
+                    {
+                        job.Claims = pFlags;
+                        job.Done = pFlags + stages * unitParts;
+                        Parallelism.Run(ref job, unitParts);
+                    }
+                }
             }
         }
         else
