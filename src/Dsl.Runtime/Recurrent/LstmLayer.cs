@@ -419,7 +419,8 @@ public static class LstmLayer
         CheckBackward(g, batch, h0, c0, weightIh, weightHh, dhAll, dhT, dcT, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh,
             workspace, length + tableLength);
         int vocab = g.InputSize, width = Gates * g.HiddenSize, rows = g.Steps * batch;
-        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable: false);
+        // The bias gradients come from the table's rows below (each position adds to exactly one), not a pass over dGates.
+        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, default, workspace, portable: false);
 
         Span<float> dTable = workspace.Slice(length, tableLength);
         dTable.Clear();
@@ -433,7 +434,13 @@ public static class LstmLayer
             Span<float> column = dWeightIh.Slice(n * vocab, vocab);
             for (int v = 0; v < vocab; v++) column[v] = dTable[v * width + n];
         }
-        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+        // Σ over positions of dGates = Σ over tokens of the table's rows: vocab rows to add instead of steps·batch.
+        if (!dBiasHh.IsEmpty)
+        {
+            RecurrentMath.ColumnSums(dTable, dBiasHh, vocab, width);
+            if (!dBiasIh.IsEmpty) dBiasHh.CopyTo(dBiasIh);
+        }
+        else RecurrentMath.ColumnSums(dTable, dBiasIh, vocab, width);
     }
 
     private static void CheckBackward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
