@@ -45,6 +45,22 @@ internal static unsafe class LstmKernels
     }
 
     /// <summary>
+    /// Input panels in the layout of <see cref="PackForward"/> for <c>W_ih [4H, I]</c>:
+    /// <c>packed[((tile·I + k)·4 + gate)·16 + l] = W_ih[gate·H + tile·16 + l, k]</c>. <c>4H·I</c> floats.
+    /// </summary>
+    public static void PackInput(float* weightIh, float* packed, int h, int inputs)
+    {
+        for (int tile = 0; tile < h / ForwardUnits; tile++)
+            for (int gate = 0; gate < 4; gate++)
+                for (int l = 0; l < ForwardUnits; l++)
+                {
+                    float* source = weightIh + (long)(gate * h + tile * ForwardUnits + l) * inputs;
+                    float* destination = packed + (long)tile * inputs * 64 + gate * 16 + l;
+                    for (int k = 0; k < inputs; k++) destination[k * 64] = source[k];
+                }
+    }
+
+    /// <summary>
     /// Backward panels: for each 32-unit tile, the 32 columns of every row of <c>W_hh</c>,
     /// <c>packed[(tile·4H + n)·32 + l] = W_hh[n, tile·32 + l]</c>. <c>4H·H</c> floats.
     /// </summary>
@@ -105,16 +121,16 @@ internal static unsafe class LstmKernels
 
     /// <summary>
     /// One row, one 16-unit tile of a forward step. <paramref name="input"/> holds the row's input projection (biases
-    /// included, gate stride <paramref name="h"/>); <paramref name="activations"/> receives i, f, g, o (it may equal
+    /// included, gate stride <paramref name="inputStride"/>); <paramref name="activations"/> receives i, f, g, o (gate stride <paramref name="h"/>; it may equal
     /// <paramref name="input"/>; null skips storing them, for inference); <paramref name="sums"/> the tile's recurrent sums
     /// (null for a zero previous state). <paramref name="cPrev"/> null means a zero cell state; it may equal <paramref name="cOut"/>.
     /// <paramref name="tanhOut"/> null skips storing tanh(c) (inference).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ForwardCell(float* sums, float* input, float* activations, int h, float* cPrev, float* cOut, float* tanhOut, float* hOut)
+    public static void ForwardCell(float* sums, float* input, int inputStride, float* activations, int h, float* cPrev, float* cOut, float* tanhOut, float* hOut)
     {
-        Vector512<float> pi = Vector512.Load(input), pf = Vector512.Load(input + h);
-        Vector512<float> pg = Vector512.Load(input + 2 * h), po = Vector512.Load(input + 3 * h);
+        Vector512<float> pi = Vector512.Load(input), pf = Vector512.Load(input + inputStride);
+        Vector512<float> pg = Vector512.Load(input + 2 * inputStride), po = Vector512.Load(input + 3 * inputStride);
         if (sums != null)
         {
             pi += Vector512.Load(sums); pf += Vector512.Load(sums + 16);

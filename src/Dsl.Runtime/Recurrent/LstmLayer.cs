@@ -109,6 +109,14 @@ public static class LstmLayer
         int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length);
         int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        if (!portable && LstmKernels.Supported(g.HiddenSize))
+        {
+            // The tiles multiply each step's inputs themselves (another block of depths after the previous state's), so the
+            // projection of the whole sequence is neither written nor read back.
+            Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable: false,
+                x, weightIh, biasIh, biasHh);
+            return;
+        }
         RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
         Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable);
     }
@@ -187,7 +195,8 @@ public static class LstmLayer
     /// </summary>
     private static unsafe void Recur(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace,
-        ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, bool inference, bool portable)
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, bool inference, bool portable,
+        ReadOnlySpan<float> x = default, ReadOnlySpan<float> weightIh = default, ReadOnlySpan<float> biasIh = default, ReadOnlySpan<float> biasHh = default)
     {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
         Span<float> gates = workspace.Slice(0, rows * width);
@@ -197,8 +206,11 @@ public static class LstmLayer
 
         if (!portable && LstmKernels.Supported(h))
         {
-            float[] packed = PackBuffer(width * h);
+            int inputs = x.IsEmpty ? 0 : g.InputSize;
+            float[] packed = PackBuffer(width * h + width * inputs + (inputs > 0 ? width : 0));
             fixed (float* pWeight = weightHh)
+            fixed (float* pWeightIh = weightIh)
+            fixed (float* pX = x)
             fixed (float* pPacked = packed)
             fixed (float* pGates = gates)
             fixed (float* pCells = cells)
@@ -213,8 +225,22 @@ public static class LstmLayer
             fixed (int* pTokens = tokens)
             {
                 LstmKernels.PackForward(pWeight, pPacked, h);
+                float* packedIh = null, bias = null;
+                if (inputs > 0)
+                {
+                    packedIh = pPacked + (long)width * h;
+                    bias = packedIh + (long)width * inputs;
+                    LstmKernels.PackInput(pWeightIh, packedIh, h, inputs);
+                    // b_ih + b_hh, the floats the GEMM path starts each row from.
+                    var sum = new Span<float>(bias, width);
+                    if (biasIh.IsEmpty && biasHh.IsEmpty) sum.Clear();
+                    else if (biasIh.IsEmpty) biasHh.CopyTo(sum);
+                    else if (biasHh.IsEmpty) biasIh.CopyTo(sum);
+                    else TensorPrimitives.Add(biasIh, biasHh, sum);
+                }
                 var job = new LstmRecurrence.Forward
                 {
+                    X = pX, PackedIh = packedIh, Bias = bias, Inputs = inputs,
                     Gates = pGates, Cells = pCells, TanhCells = pTanh, State = pState, HAll = pHAll,
                     H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked, Table = pTable, Tokens = pTokens,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Dsl.Runtime;
 
@@ -59,6 +60,12 @@ internal static unsafe class LstmRecurrence
 
         public float* Gates, Cells, TanhCells, State, HAll, H0, C0, HT, CT, Packed, Table;
         public int* Tokens;
+        /// <summary>
+        /// With <c>X</c> (inputs <c>[steps, batch, Inputs]</c>) the tiles compute the input projection themselves from
+        /// <c>PackedIh</c> (<see cref="LstmKernels.PackInput"/>) onto <c>Bias</c> (<c>b_ih + b_hh</c>, 4H), and <c>Gates</c> is only written.
+        /// </summary>
+        public float* X, PackedIh, Bias;
+        public int Inputs;
         /// <summary>Split over hidden units (<see cref="UnitParts"/>): per step and part, claimed (1) or not; per step, parts done. Null: split over the batch.</summary>
         public int* Claims, Done;
         public int Batch, Hidden, Steps;
@@ -94,7 +101,7 @@ internal static unsafe class LstmRecurrence
             int h = Hidden, t = TimeAt(s);
             long at = (long)r * h + j, step = (long)t * Batch * h;
             float* gates = Gates + ((long)t * Batch + r) * LstmLayer.Gates * h + j;
-            if (Tokens == null || Cells != null)
+            if ((Tokens == null && X == null) || Cells != null)
             {
                 LstmKernels.Prefetch(gates); LstmKernels.Prefetch(gates + h);
                 LstmKernels.Prefetch(gates + 2 * h); LstmKernels.Prefetch(gates + 3 * h);
@@ -123,7 +130,7 @@ internal static unsafe class LstmRecurrence
         /// Step <paramref name="s"/> for rows [begin, end) and 16-unit tiles [tileBegin, tileEnd): the product with the
         /// previous state, then the cells. Prefetches for the tile after each one, the first of the range wrapping to step s + 1.
         /// </summary>
-        private readonly void Step(int s, int begin, int end, int tileBegin, int tileEnd, float* sums)
+        private readonly void Step(int s, int begin, int end, int tileBegin, int tileEnd, float* sums, float* inputSums)
         {
             int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
             bool inference = Cells == null;
@@ -159,11 +166,29 @@ internal static unsafe class LstmRecurrence
                                     panel + (long)k0 * 64, depth, sums + (r0 - g0) * 64, accumulate: k0 > 0);
                             }
                         }
+                    if (X != null)
+                    {
+                        // The input projection of these rows and units, onto the biases: the same sums, in the same
+                        // order, as the GEMM over the whole sequence that it replaces.
+                        for (int r = g0; r < groupEnd; r++)
+                            for (int gate = 0; gate < LstmLayer.Gates; gate++)
+                                Vector512.Store(Vector512.Load(Bias + gate * h + j), inputSums + (r - g0) * 64 + gate * 16);
+                        float* xPanel = PackedIh + (long)tile * Inputs * 64, xStep = X + (long)t * Batch * Inputs;
+                        for (int r0 = g0; r0 < groupEnd; r0 += LstmKernels.ForwardRows)
+                        {
+                            int last = groupEnd - 1;
+                            LstmKernels.ForwardProduct(xStep + (long)r0 * Inputs, xStep + (long)Math.Min(r0 + 1, last) * Inputs,
+                                xStep + (long)Math.Min(r0 + 2, last) * Inputs, xStep + (long)Math.Min(r0 + 3, last) * Inputs,
+                                xPanel, Inputs, inputSums + (r0 - g0) * 64, accumulate: true);
+                        }
+                    }
                     for (int r = g0; r < groupEnd; r++)
                     {
                         long at = (long)r * h + j;
                         PrefetchCell(nextStep, r, nextUnits);
-                        LstmKernels.ForwardCell(hPrev != null ? sums + (r - g0) * 64 : null, Input(t, r) + j,
+                        bool own = X != null;
+                        LstmKernels.ForwardCell(hPrev != null ? sums + (r - g0) * 64 : null,
+                            own ? inputSums + (r - g0) * 64 : Input(t, r) + j, own ? 16 : width / LstmLayer.Gates,
                             activations != null ? activations + (long)r * width + j : null, h,
                             cPrev != null ? cPrev + at : null, cOut + at, tanhOut != null ? tanhOut + at : null, hOut + at);
                     }
@@ -181,7 +206,7 @@ internal static unsafe class LstmRecurrence
         private readonly void RunUnits(int part, int parts)
         {
             int tiles = Hidden / LstmKernels.ForwardUnits;
-            float* sums = stackalloc float[GroupRows * 64];
+            float* sums = stackalloc float[GroupRows * 64], inputSums = stackalloc float[GroupRows * 64];
             for (int r = 0; r < Batch; r++) PrefetchCell(0, r, KernelParallel.Range(tiles, part, parts).Begin * LstmKernels.ForwardUnits);
             for (int s = 0; s < Steps; s++)
             {
@@ -192,7 +217,7 @@ internal static unsafe class LstmRecurrence
                     var (tileBegin, tileEnd) = KernelParallel.Range(tiles, chunk, parts);
                     // Inference keeps the cell state in place: only the owner of a step's units touches them.
                     if (s == 0 && Cells == null) StartState(0, Batch, tileBegin * LstmKernels.ForwardUnits, tileEnd * LstmKernels.ForwardUnits);
-                    Step(s, 0, Batch, tileBegin, tileEnd, sums);
+                    Step(s, 0, Batch, tileBegin, tileEnd, sums, inputSums);
                     Interlocked.Increment(ref Done[s]);
                 }
                 WaitFor(Done + s, parts);
@@ -203,10 +228,10 @@ internal static unsafe class LstmRecurrence
         private readonly void Run(int begin, int end)
         {
             int tiles = Hidden / LstmKernels.ForwardUnits;
-            float* sums = stackalloc float[GroupRows * 64];
+            float* sums = stackalloc float[GroupRows * 64], inputSums = stackalloc float[GroupRows * 64];
             if (Cells == null) StartState(begin, end, 0, Hidden);
             for (int r = begin; r < end; r++) PrefetchCell(0, r, 0);
-            for (int s = 0; s < Steps; s++) Step(s, begin, end, 0, tiles, sums);
+            for (int s = 0; s < Steps; s++) Step(s, begin, end, 0, tiles, sums, inputSums);
             Finish(begin, end);
         }
 
