@@ -7,7 +7,10 @@ namespace Dsl.Runtime;
 /// The time loop of the tiled LSTM (<see cref="LstmKernels"/>), split over the batch: each part owns a contiguous
 /// range of examples and runs every step for them on its own, so the threads never wait for each other inside the
 /// loop (one dispatch per call, not one per step) and each example's arithmetic is the same whatever the number of
-/// threads: results are bit-identical for 1 and 2 threads. All tensors are time-major, as in <see cref="LstmLayer"/>.
+/// threads: results are bit-identical for 1 and 2 threads. When the packed recurrent weights are too big for every
+/// thread to keep all of them in L2 (<see cref="UnitParts"/>), the split is over hidden units instead, with the parts
+/// meeting once per step; still one dispatch per call, and still bit-identical. All tensors are time-major, as in
+/// <see cref="LstmLayer"/>.
 /// </summary>
 internal static unsafe class LstmRecurrence
 {
