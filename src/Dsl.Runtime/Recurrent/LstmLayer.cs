@@ -324,6 +324,9 @@ public static class LstmLayer
         return buffer;
     }
 
+    // Backward's padded copies of a step's gate-gradient rows, one region per part (see LstmRecurrence.Backward.RowsOf).
+    [ThreadStatic] private static float[]? t_rowPack;
+
     // Claim and done counters of the unit split (see LstmRecurrence.UnitParts), cleared for each call.
     [ThreadStatic] private static int[]? t_flags;
 
@@ -529,17 +532,24 @@ public static class LstmLayer
                     DGates = pDGates, DC = pDc, DH0 = pDh0, DC0 = pDc0, Packed = pPacked,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
                 };
-                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.BackwardUnits);
-                if (unitParts == 0) Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
-                else
+                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.BackwardUnits), batchParts = LstmRecurrence.Parts(batch);
+                long packLength = Math.Max(unitParts, batchParts) * LstmRecurrence.Backward.PackLength(batch, h);
+                float[]? rowPack = t_rowPack;
+                if (rowPack is null || rowPack.Length < packLength) t_rowPack = rowPack = new float[packLength];
+                fixed (float* pRowPack = rowPack)
                 {
-                    int stages = LstmRecurrence.Backward.Stages(g.Steps);
-                    int[] flags = FlagBuffer(stages * (unitParts + 1));
-                    fixed (int* pFlags = flags)
+                    job.RowPack = pRowPack;
+                    if (unitParts == 0) Parallelism.Run(ref job, batchParts);
+                    else
                     {
-                        job.Claims = pFlags;
-                        job.Done = pFlags + stages * unitParts;
-                        Parallelism.Run(ref job, unitParts);
+                        int stages = LstmRecurrence.Backward.Stages(g.Steps);
+                        int[] flags = FlagBuffer(stages * (unitParts + 1));
+                        fixed (int* pFlags = flags)
+                        {
+                            job.Claims = pFlags;
+                            job.Done = pFlags + stages * unitParts;
+                            Parallelism.Run(ref job, unitParts);
+                        }
                     }
                 }
             }

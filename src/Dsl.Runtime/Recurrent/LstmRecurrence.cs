@@ -265,6 +265,8 @@ internal static unsafe class LstmRecurrence
         private const int GroupRows = 4 * LstmKernels.BackwardRows, DepthBlock = 128;
 
         public float* Gates, Cells, TanhCells, C0, DhAll, DhT, DcT, DGates, DC, DH0, DC0, Packed;
+        /// <summary>Per part, <see cref="PackLength"/> floats for the padded copy of a step's gate-gradient rows (null: read them in place).</summary>
+        public float* RowPack;
         /// <summary>Split over hidden units (as in <see cref="Forward"/>): per stage and part, claimed or not; per stage, parts done. Null: split over the batch.</summary>
         public int* Claims, Done;
         public int Batch, Hidden, Steps;
@@ -278,7 +280,7 @@ internal static unsafe class LstmRecurrence
                 return;
             }
             var (begin, end) = Rows(Batch, part, parts);
-            if (begin < end) Run(begin, end);
+            if (begin < end) Run(part, begin, end);
         }
 
         private readonly int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
@@ -289,12 +291,13 @@ internal static unsafe class LstmRecurrence
         /// <summary>Stages of the unit split: the last step's cells, the Steps − 1 steps with a product, then dh0 and dc0.</summary>
         public static int Stages(int steps) => steps + 1;
 
-        private readonly void Run(int begin, int end)
+        private readonly void Run(int part, int begin, int end)
         {
             int tiles = Hidden / LstmKernels.BackwardUnits;
             float* sums = stackalloc float[GroupRows * LstmKernels.BackwardUnits];
             float** rows = stackalloc float*[LstmKernels.BackwardRows];
-            for (int stage = 0; stage < Stages(Steps); stage++) Stage(stage, begin, end, 0, tiles, sums, rows);
+            float* pack = RowPack == null ? null : RowPack + part * PackLength(Batch, Hidden);
+            for (int stage = 0; stage < Stages(Steps); stage++) Stage(stage, begin, end, 0, tiles, sums, rows, pack);
         }
 
         /// <summary>The split over hidden units, with the same claim-or-help rule as <see cref="Forward"/>'s.</summary>
@@ -303,6 +306,7 @@ internal static unsafe class LstmRecurrence
             int tiles = Hidden / LstmKernels.BackwardUnits, stages = Stages(Steps);
             float* sums = stackalloc float[GroupRows * LstmKernels.BackwardUnits];
             float** rows = stackalloc float*[LstmKernels.BackwardRows];
+            float* pack = RowPack == null ? null : RowPack + part * PackLength(Batch, Hidden);
             for (int stage = 0; stage < stages; stage++)
             {
                 for (int k = 0; k < parts; k++)
@@ -310,7 +314,7 @@ internal static unsafe class LstmRecurrence
                     int chunk = (part + k) % parts;
                     if (Interlocked.CompareExchange(ref Claims[stage * parts + chunk], 1, 0) != 0) continue;
                     var (tileBegin, tileEnd) = KernelParallel.Range(tiles, chunk, parts);
-                    Stage(stage, 0, Batch, tileBegin, tileEnd, sums, rows);
+                    Stage(stage, 0, Batch, tileBegin, tileEnd, sums, rows, pack);
                     Interlocked.Increment(ref Done[stage]);
                 }
                 if (stage + 1 < stages) WaitFor(Done + stage, parts);
@@ -322,7 +326,7 @@ internal static unsafe class LstmRecurrence
         /// cells (dh from the final state and the step's own output only); stage k runs step Steps − k, whose dh comes through
         /// the recurrent weights from step Steps − k + 1's gate gradients; the last stage writes dh0 and dc0.
         /// </summary>
-        private readonly void Stage(int stage, int begin, int end, int tileBegin, int tileEnd, float* sums, float** rows)
+        private readonly void Stage(int stage, int begin, int end, int tileBegin, int tileEnd, float* sums, float** rows, float* pack)
         {
             int h = Hidden, width = LstmLayer.Gates * h, state = Batch * h;
             int j0 = tileBegin * LstmKernels.BackwardUnits, j1 = tileEnd * LstmKernels.BackwardUnits;
@@ -348,6 +352,7 @@ internal static unsafe class LstmRecurrence
             if (stage < Steps)
             {
                 int s = Steps - stage, t = TimeAt(s), tp = TimeAt(s - 1);
+                float* source = RowsOf(t, begin, end, pack, out long stride);
                 float* cBefore = CellBefore(s - 1);
                 for (int tile = tileBegin; tile < tileEnd; tile++)
                 {
@@ -358,7 +363,7 @@ internal static unsafe class LstmRecurrence
                     for (int g0 = begin; g0 < end; g0 += GroupRows)
                     {
                         int groupEnd = Math.Min(end, g0 + GroupRows);
-                        Products(rows, t, g0, groupEnd, panel, sums);
+                        Products(rows, source, stride, g0, groupEnd, panel, sums);
                         for (int r = g0; r < groupEnd; r++)
                         {
                             if (nextS >= 1) PrefetchCell(TimeAt(nextS - 1), nextS - 1, r, nextJ);
@@ -378,13 +383,14 @@ internal static unsafe class LstmRecurrence
             if (DH0 != null)
             {
                 int t = TimeAt(0);
+                float* source = RowsOf(t, begin, end, pack, out long stride);
                 for (int tile = tileBegin; tile < tileEnd; tile++)
                 {
                     float* panel = Packed + (long)tile * width * LstmKernels.BackwardUnits;
                     for (int g0 = begin; g0 < end; g0 += GroupRows)
                     {
                         int groupEnd = Math.Min(end, g0 + GroupRows);
-                        Products(rows, t, g0, groupEnd, panel, sums);
+                        Products(rows, source, stride, g0, groupEnd, panel, sums);
                         for (int r = g0; r < groupEnd; r++)
                             new ReadOnlySpan<float>(sums + (r - g0) * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits)
                                 .CopyTo(new Span<float>(DH0 + (long)r * h + tile * LstmKernels.BackwardUnits, LstmKernels.BackwardUnits));
@@ -395,6 +401,31 @@ internal static unsafe class LstmRecurrence
                 for (int r = begin; r < end; r++)
                     new ReadOnlySpan<float>(DC + (long)r * h + j0, j1 - j0).CopyTo(new Span<float>(DC0 + (long)r * h + j0, j1 - j0));
         }
+
+        /// <summary>
+        /// Where the product of step <paramref name="t"/> reads gate-gradient row r: <c>source + r·stride</c>. With a
+        /// <paramref name="pack"/> buffer, rows [begin, end) are first copied there with a stride of 4H + 16 floats. At
+        /// H = 256 (and 128) the rows are 4 KiB (2 KiB) apart, so the eight rows of a tile fall into the same L1 sets and
+        /// evict each other and the panel; 64 bytes more per row spread them over the sets. The copy is one pass over a
+        /// step's rows, which every tile then reuses.
+        /// </summary>
+        private readonly float* RowsOf(int t, int begin, int end, float* pack, out long stride)
+        {
+            int width = LstmLayer.Gates * Hidden;
+            float* step = DGates + (long)t * Batch * width;
+            stride = width;
+            if (pack == null) return step;
+            stride = width + PackPadding;
+            for (int r = begin; r < end; r++)
+                new ReadOnlySpan<float>(step + (long)r * width, width).CopyTo(new Span<float>(pack + (r - begin) * stride, width));
+            return pack - begin * stride;
+        }
+
+        /// <summary>Floats of padding per packed gate-gradient row (one cache line).</summary>
+        public const int PackPadding = 16;
+
+        /// <summary>Floats of <c>RowPack</c> one part needs.</summary>
+        public static long PackLength(int batch, int hidden) => (long)batch * (LstmLayer.Gates * hidden + PackPadding);
 
         /// <summary>Prefetches the 32 units from <paramref name="j"/> of row <paramref name="r"/> that step s (time <paramref name="t"/>) of backward reads and writes.</summary>
         private readonly void PrefetchCell(int t, int s, int r, int j)
@@ -425,7 +456,7 @@ internal static unsafe class LstmRecurrence
         /// dGates of step <paramref name="t"/> times one backward panel for the rows of a group, in depth blocks of 128
         /// (16 KiB of panel, kept in L1 while every row tile of the group uses it). Sums go to <c>sums[row − g0][32]</c>.
         /// </summary>
-        private readonly void Products(float** rows, int t, int g0, int groupEnd, float* panel, float* sums)
+        private readonly void Products(float** rows, float* source, long stride, int g0, int groupEnd, float* panel, float* sums)
         {
             int width = LstmLayer.Gates * Hidden;
             for (int n0 = 0; n0 < width; n0 += DepthBlock)
@@ -434,7 +465,7 @@ internal static unsafe class LstmRecurrence
                 for (int r0 = g0; r0 < groupEnd; r0 += LstmKernels.BackwardRows)
                 {
                     for (int q = 0; q < LstmKernels.BackwardRows; q++)
-                        rows[q] = DGates + ((long)t * Batch + Math.Min(r0 + q, groupEnd - 1)) * width;
+                        rows[q] = source + Math.Min(r0 + q, groupEnd - 1) * stride;
                     LstmKernels.BackwardProduct(rows, n0, panel + (long)n0 * LstmKernels.BackwardUnits, depth,
                         sums + (r0 - g0) * LstmKernels.BackwardUnits, accumulate: n0 > 0);
                 }
