@@ -45,6 +45,22 @@ internal static unsafe class LstmKernels
     }
 
     /// <summary>
+    /// Input panels in the layout of <see cref="PackForward"/> for <c>W_ih [4H, I]</c>:
+    /// <c>packed[((tile·I + k)·4 + gate)·16 + l] = W_ih[gate·H + tile·16 + l, k]</c>. <c>4H·I</c> floats.
+    /// </summary>
+    public static void PackInput(float* weightIh, float* packed, int h, int inputs)
+    {
+        for (int tile = 0; tile < h / ForwardUnits; tile++)
+            for (int gate = 0; gate < 4; gate++)
+                for (int l = 0; l < ForwardUnits; l++)
+                {
+                    float* source = weightIh + (long)(gate * h + tile * ForwardUnits + l) * inputs;
+                    float* destination = packed + (long)tile * inputs * 64 + gate * 16 + l;
+                    for (int k = 0; k < inputs; k++) destination[k * 64] = source[k];
+                }
+    }
+
+    /// <summary>
     /// Backward panels: for each 32-unit tile, the 32 columns of every row of <c>W_hh</c>,
     /// <c>packed[(tile·4H + n)·32 + l] = W_hh[n, tile·32 + l]</c>. <c>4H·H</c> floats.
     /// </summary>
@@ -104,16 +120,17 @@ internal static unsafe class LstmKernels
     }
 
     /// <summary>
-    /// One row, one 16-unit tile of a forward step. <paramref name="gates"/> holds the row's input projection (biases
-    /// included) and receives the activations i, f, g, o; <paramref name="sums"/> the tile's recurrent sums (null for a
-    /// zero previous state). <paramref name="cPrev"/> null means a zero cell state; it may equal <paramref name="cOut"/>.
+    /// One row, one 16-unit tile of a forward step. <paramref name="input"/> holds the row's input projection (biases
+    /// included, gate stride <paramref name="inputStride"/>); <paramref name="activations"/> receives i, f, g, o (gate stride <paramref name="h"/>; it may equal
+    /// <paramref name="input"/>; null skips storing them, for inference); <paramref name="sums"/> the tile's recurrent sums
+    /// (null for a zero previous state). <paramref name="cPrev"/> null means a zero cell state; it may equal <paramref name="cOut"/>.
     /// <paramref name="tanhOut"/> null skips storing tanh(c) (inference).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ForwardCell(float* sums, float* gates, int h, float* cPrev, float* cOut, float* tanhOut, float* hOut)
+    public static void ForwardCell(float* sums, float* input, int inputStride, float* activations, int h, float* cPrev, float* cOut, float* tanhOut, float* hOut)
     {
-        Vector512<float> pi = Vector512.Load(gates), pf = Vector512.Load(gates + h);
-        Vector512<float> pg = Vector512.Load(gates + 2 * h), po = Vector512.Load(gates + 3 * h);
+        Vector512<float> pi = Vector512.Load(input), pf = Vector512.Load(input + inputStride);
+        Vector512<float> pg = Vector512.Load(input + 2 * inputStride), po = Vector512.Load(input + 3 * inputStride);
         if (sums != null)
         {
             pi += Vector512.Load(sums); pf += Vector512.Load(sums + 16);
@@ -123,11 +140,23 @@ internal static unsafe class LstmKernels
         Vector512<float> c = i * g;
         if (cPrev != null) c = Avx512F.FusedMultiplyAdd(f, Vector512.Load(cPrev), c);
         Vector512<float> tanhC = GateMath.Tanh(c);
-        Vector512.Store(i, gates); Vector512.Store(f, gates + h); Vector512.Store(g, gates + 2 * h); Vector512.Store(o, gates + 3 * h);
+        if (activations != null)
+        {
+            Vector512.Store(i, activations); Vector512.Store(f, activations + h);
+            Vector512.Store(g, activations + 2 * h); Vector512.Store(o, activations + 3 * h);
+        }
         Vector512.Store(c, cOut);
         if (tanhOut != null) Vector512.Store(tanhC, tanhOut);
         Vector512.Store(o * tanhC, hOut);
     }
+
+    /// <summary>
+    /// Asks for the cache line at <paramref name="address"/> ahead of use. The recurrence walks its time-major tensors
+    /// a 64-byte column at a time with a row stride of kilobytes, which the hardware prefetchers do not follow, so
+    /// every gate row would otherwise be a memory round trip on the critical path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(float* address) => Sse.Prefetch0(address);
 
     /// <summary>
     /// <c>sums[r][32] = Σ_n dGates_r[offset + n] · panel[n][32]</c> over <paramref name="depth"/> rows of the panel for eight

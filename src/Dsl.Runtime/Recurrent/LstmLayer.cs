@@ -109,8 +109,16 @@ public static class LstmLayer
         int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length);
         int width = Gates * g.HiddenSize, rows = g.Steps * batch;
+        if (!portable && LstmKernels.Supported(g.HiddenSize))
+        {
+            // The tiles multiply each step's inputs themselves (another block of depths after the previous state's), so the
+            // projection of the whole sequence is neither written nor read back.
+            Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable: false,
+                x, weightIh, biasIh, biasHh);
+            return;
+        }
         RecurrentMath.InputProjection(x, weightIh, biasIh, biasHh, workspace.Slice(0, rows * width), rows, width, g.InputSize);
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable);
     }
 
     /// <summary>Forward or Infer over token ids: the input projection gathered from W_ih's columns, then the recurrence.</summary>
@@ -122,8 +130,16 @@ public static class LstmLayer
         int length = inference ? InferenceWorkspaceLength(g, batch) : WorkspaceLength(g, batch);
         CheckTokens(g, batch, tokens, hAll.Length);
         CheckForward(g, batch, h0, c0, weightIh, weightHh, biasIh, biasHh, hT, cT, workspace, length + TokenTableLength(g));
-        GatherInputProjection(g, batch, tokens, weightIh, biasIh, biasHh, workspace, workspace.Slice(length, TokenTableLength(g)));
-        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, inference, portable: false);
+        Span<float> table = workspace.Slice(length, TokenTableLength(g));
+        BuildTokenTable(g, weightIh, biasIh, biasHh, table);
+        if (LstmKernels.Supported(g.HiddenSize))
+        {
+            // The tiles read each row's input projection from the table (kept in cache), so no rows are gathered.
+            Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, tokens, table, inference, portable: false);
+            return;
+        }
+        GatherInputProjection(tokens, table, workspace, Gates * g.HiddenSize);
+        Recur(g, batch, h0, c0, weightHh, hAll, hT, cT, workspace, default, default, inference, portable: false);
     }
 
     private static void CheckForward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
@@ -148,11 +164,11 @@ public static class LstmLayer
     }
 
     /// <summary>
-    /// The input projection of one-hot tokens: <c>table[v, :] = W_ih[:, v] + b_ih + b_hh</c>, then each row of gate
-    /// inputs is its token's table row. Adding the biases into the table once gives the same sums as adding them per row.
+    /// The input projection of one-hot tokens: <c>table[v, :] = W_ih[:, v] + b_ih + b_hh</c>; each row of gate inputs is its
+    /// token's table row. Adding the biases into the table once gives the same sums as adding them per row.
     /// </summary>
-    private static void GatherInputProjection(in RecurrentGeometry g, int batch, ReadOnlySpan<int> tokens,
-        ReadOnlySpan<float> weightIh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh, Span<float> workspace, Span<float> table)
+    private static void BuildTokenTable(in RecurrentGeometry g, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> biasIh,
+        ReadOnlySpan<float> biasHh, Span<float> table)
     {
         int vocab = g.InputSize, width = Gates * g.HiddenSize;
         for (int n = 0; n < width; n++)
@@ -162,17 +178,25 @@ public static class LstmLayer
             ReadOnlySpan<float> column = weightIh.Slice(n * vocab, vocab);
             for (int v = 0; v < vocab; v++) table[v * width + n] = bias + column[v];
         }
+    }
+
+    /// <summary>Copies each token's table row into the workspace's gate rows (the portable path's input projection).</summary>
+    private static void GatherInputProjection(ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, Span<float> workspace, int width)
+    {
         Span<float> gates = workspace.Slice(0, tokens.Length * width);
         for (int k = 0; k < tokens.Length; k++)
             table.Slice(tokens[k] * width, width).CopyTo(gates.Slice(k * width, width));
     }
 
     /// <summary>
-    /// The time loop, after the input projection (biases included) was written to the workspace's gate rows.
+    /// The time loop, after the input projection (biases included) was written to the workspace's gate rows, or, with
+    /// <paramref name="tokens"/> (tiles only), with row k's input projection in <paramref name="table"/>'s row <c>tokens[k]</c>.
     /// Runs the AVX-512 tiles (<see cref="LstmRecurrence"/>) when they apply, else the portable loop.
     /// </summary>
     private static unsafe void Recur(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace, bool inference, bool portable)
+        ReadOnlySpan<float> weightHh, Span<float> hAll, Span<float> hT, Span<float> cT, Span<float> workspace,
+        ReadOnlySpan<int> tokens, ReadOnlySpan<float> table, bool inference, bool portable,
+        ReadOnlySpan<float> x = default, ReadOnlySpan<float> weightIh = default, ReadOnlySpan<float> biasIh = default, ReadOnlySpan<float> biasHh = default)
     {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
         Span<float> gates = workspace.Slice(0, rows * width);
@@ -182,8 +206,11 @@ public static class LstmLayer
 
         if (!portable && LstmKernels.Supported(h))
         {
-            float[] packed = PackBuffer(width * h);
+            int inputs = x.IsEmpty ? 0 : g.InputSize;
+            float[] packed = PackBuffer(width * h + width * inputs + (inputs > 0 ? width : 0));
             fixed (float* pWeight = weightHh)
+            fixed (float* pWeightIh = weightIh)
+            fixed (float* pX = x)
             fixed (float* pPacked = packed)
             fixed (float* pGates = gates)
             fixed (float* pCells = cells)
@@ -194,15 +221,43 @@ public static class LstmLayer
             fixed (float* pC0 = c0)
             fixed (float* pHT = hT)
             fixed (float* pCT = cT)
+            fixed (float* pTable = table)
+            fixed (int* pTokens = tokens)
             {
                 LstmKernels.PackForward(pWeight, pPacked, h);
+                float* packedIh = null, bias = null;
+                if (inputs > 0)
+                {
+                    packedIh = pPacked + (long)width * h;
+                    bias = packedIh + (long)width * inputs;
+                    LstmKernels.PackInput(pWeightIh, packedIh, h, inputs);
+                    // b_ih + b_hh, the floats the GEMM path starts each row from.
+                    var sum = new Span<float>(bias, width);
+                    if (biasIh.IsEmpty && biasHh.IsEmpty) sum.Clear();
+                    else if (biasIh.IsEmpty) biasHh.CopyTo(sum);
+                    else if (biasHh.IsEmpty) biasIh.CopyTo(sum);
+                    else TensorPrimitives.Add(biasIh, biasHh, sum);
+                }
                 var job = new LstmRecurrence.Forward
                 {
+                    X = pX, PackedIh = packedIh, Bias = bias, Inputs = inputs,
                     Gates = pGates, Cells = pCells, TanhCells = pTanh, State = pState, HAll = pHAll,
-                    H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked,
+                    H0 = pH0, C0 = pC0, HT = pHT, CT = pCT, Packed = pPacked, Table = pTable, Tokens = pTokens,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
                 };
-                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.ForwardUnits);
+                if (unitParts == 0)
+                {
+                    Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                    return;
+                }
+                int[] flags = FlagBuffer(g.Steps * (unitParts + 1));
+                fixed (int* pFlags = flags)
+                {
+                    job.Claims = pFlags;
+                    job.Done = pFlags + g.Steps * unitParts;
+                    Parallelism.Run(ref job, unitParts);
+                }
             }
             return;
         }
@@ -269,6 +324,20 @@ public static class LstmLayer
         return buffer;
     }
 
+    // Backward's padded copies of a step's gate-gradient rows, one region per part (see LstmRecurrence.Backward.RowsOf).
+    [ThreadStatic] private static float[]? t_rowPack;
+
+    // Claim and done counters of the unit split (see LstmRecurrence.UnitParts), cleared for each call.
+    [ThreadStatic] private static int[]? t_flags;
+
+    private static int[] FlagBuffer(int length)
+    {
+        int[]? buffer = t_flags;
+        if (buffer is null || buffer.Length < length) t_flags = buffer = new int[length];
+        Array.Clear(buffer, 0, length);
+        return buffer;
+    }
+
     /// <summary>
     /// Backpropagation through time, after Forward with the same inputs, parameters, outputs and workspace.
     /// <paramref name="dhAll"/> is the gradient with respect to every step's output (empty means zero, e.g. when only the
@@ -300,9 +369,58 @@ public static class LstmLayer
         CheckBackward(g, batch, h0, c0, weightIh, weightHh, dhAll, dhT, dcT, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh,
             workspace, WorkspaceLength(g, batch));
         int width = Gates * g.HiddenSize, rows = g.Steps * batch;
-        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable);
+        bool fused = !portable && LstmKernels.Supported(g.HiddenSize);
+        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace,
+            portable, weightGradients: !fused);
+        if (fused)
+        {
+            if (!dx.IsEmpty) Gemm.Multiply(dGates, false, weightIh, false, dx, rows, g.InputSize, width);
+            FusedWeightGradients(g, batch, dGates, x, hAll, h0, dWeightIh, dWeightHh, dBiasIh, dBiasHh);
+            return;
+        }
         RecurrentMath.InputGradients(dGates, x, weightIh, dx, dWeightIh, default, rows, width, g.InputSize);
         BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+    }
+
+    // The rows [x, previous h, 1] and the product of the fused weight gradients; kept per calling thread.
+    [ThreadStatic] private static float[]? t_gradientScratch;
+
+    /// <summary>
+    /// Every parameter gradient as one GEMM over all steps: <c>dGatesᵀ · [x | h_prev | 1]</c> gives <c>[dW_ih | dW_hh | db]</c>.
+    /// The input weights alone are a product only <c>I</c> wide (28 in the peer's workloads), which ran at a third of
+    /// the rate of a wide one, and the bias sums were a pass of their own over the gate gradients. Copying the rows
+    /// side by side costs one pass over <c>x</c> and <c>hAll</c>.
+    /// </summary>
+    private static void FusedWeightGradients(in RecurrentGeometry g, int batch, ReadOnlySpan<float> dGates, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> hAll, ReadOnlySpan<float> h0, Span<float> dWeightIh, Span<float> dWeightHh, Span<float> dBiasIh, Span<float> dBiasHh)
+    {
+        int inputs = g.InputSize, h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, n = inputs + h + 1;
+        int length = rows * n + width * n;
+        float[]? scratch = t_gradientScratch;
+        if (scratch is null || scratch.Length < length) t_gradientScratch = scratch = new float[length];
+        Span<float> joined = scratch.AsSpan(0, rows * n), product = scratch.AsSpan(rows * n, width * n);
+        int first = g.TimeAt(0);
+        for (int t = 0; t < g.Steps; t++)
+            for (int b = 0; b < batch; b++)
+            {
+                int k = t * batch + b;
+                Span<float> row = joined.Slice(k * n, n);
+                x.Slice(k * inputs, inputs).CopyTo(row);
+                Span<float> previous = row.Slice(inputs, h);
+                if (t != first) hAll.Slice((g.PreviousTime(t) * batch + b) * h, h).CopyTo(previous);
+                else RecurrentMath.CopyOrClear(h0.IsEmpty ? default : h0.Slice(b * h, h), previous);
+                row[n - 1] = 1f;
+            }
+        Gemm.Multiply(dGates, true, joined, false, product, width, n, rows);
+        for (int m = 0; m < width; m++)
+        {
+            ReadOnlySpan<float> sums = product.Slice(m * n, n);
+            sums.Slice(0, inputs).CopyTo(dWeightIh.Slice(m * inputs, inputs));
+            sums.Slice(inputs, h).CopyTo(dWeightHh.Slice(m * h, h));
+            // Both biases add to the same pre-activations, so their gradients are equal.
+            if (!dBiasIh.IsEmpty) dBiasIh[m] = sums[n - 1];
+            if (!dBiasHh.IsEmpty) dBiasHh[m] = sums[n - 1];
+        }
     }
 
     /// <summary>Both biases add to the same pre-activations, so their gradients are equal: sum once, copy when both are wanted.</summary>
@@ -330,7 +448,8 @@ public static class LstmLayer
         CheckBackward(g, batch, h0, c0, weightIh, weightHh, dhAll, dhT, dcT, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh,
             workspace, length + tableLength);
         int vocab = g.InputSize, width = Gates * g.HiddenSize, rows = g.Steps * batch;
-        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, dBiasHh, workspace, portable: false);
+        // The bias gradients come from the table's rows below (each position adds to exactly one), not a pass over dGates.
+        Span<float> dGates = BackwardThroughTime(g, batch, h0, c0, weightHh, hAll, dhAll, dhT, dcT, dh0, dc0, dWeightHh, default, workspace, portable: false);
 
         Span<float> dTable = workspace.Slice(length, tableLength);
         dTable.Clear();
@@ -344,7 +463,13 @@ public static class LstmLayer
             Span<float> column = dWeightIh.Slice(n * vocab, vocab);
             for (int v = 0; v < vocab; v++) column[v] = dTable[v * width + n];
         }
-        BiasGradient(dGates, dBiasIh, dBiasHh, rows, width);
+        // Σ over positions of dGates = Σ over tokens of the table's rows: vocab rows to add instead of steps·batch.
+        if (!dBiasHh.IsEmpty)
+        {
+            RecurrentMath.ColumnSums(dTable, dBiasHh, vocab, width);
+            if (!dBiasIh.IsEmpty) dBiasHh.CopyTo(dBiasIh);
+        }
+        else RecurrentMath.ColumnSums(dTable, dBiasIh, vocab, width);
     }
 
     private static void CheckBackward(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
@@ -371,7 +496,8 @@ public static class LstmLayer
     /// </summary>
     private static unsafe Span<float> BackwardThroughTime(in RecurrentGeometry g, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> weightHh, ReadOnlySpan<float> hAll, ReadOnlySpan<float> dhAll, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dh0, Span<float> dc0, Span<float> dWeightHh, Span<float> dBiasHh, Span<float> workspace, bool portable)
+        Span<float> dh0, Span<float> dc0, Span<float> dWeightHh, Span<float> dBiasHh, Span<float> workspace, bool portable,
+        bool weightGradients = true)
     {
         int h = g.HiddenSize, width = Gates * h, rows = g.Steps * batch, state = batch * h;
         Span<float> gates = workspace.Slice(0, rows * width);
@@ -406,7 +532,26 @@ public static class LstmLayer
                     DGates = pDGates, DC = pDc, DH0 = pDh0, DC0 = pDc0, Packed = pPacked,
                     Batch = batch, Hidden = h, Steps = g.Steps, Reverse = g.Reverse,
                 };
-                Parallelism.Run(ref job, LstmRecurrence.Parts(batch));
+                int unitParts = LstmRecurrence.UnitParts(h, LstmKernels.BackwardUnits), batchParts = LstmRecurrence.Parts(batch);
+                long packLength = Math.Max(unitParts, batchParts) * LstmRecurrence.Backward.PackLength(batch, h);
+                float[]? rowPack = t_rowPack;
+                if (rowPack is null || rowPack.Length < packLength) t_rowPack = rowPack = new float[packLength];
+                fixed (float* pRowPack = rowPack)
+                {
+                    job.RowPack = pRowPack;
+                    if (unitParts == 0) Parallelism.Run(ref job, batchParts);
+                    else
+                    {
+                        int stages = LstmRecurrence.Backward.Stages(g.Steps);
+                        int[] flags = FlagBuffer(stages * (unitParts + 1));
+                        fixed (int* pFlags = flags)
+                        {
+                            job.Claims = pFlags;
+                            job.Done = pFlags + stages * unitParts;
+                            Parallelism.Run(ref job, unitParts);
+                        }
+                    }
+                }
             }
         }
         else
@@ -431,7 +576,7 @@ public static class LstmLayer
             if (!dc0.IsEmpty) dc.CopyTo(dc0);
         }
 
-        RecurrentMath.HiddenGradients(g, batch, dGates, hAll, h0, dWeightHh, dBiasHh, width);
+        if (weightGradients) RecurrentMath.HiddenGradients(g, batch, dGates, hAll, h0, dWeightHh, dBiasHh, width);
         return dGates;
     }
 

@@ -226,6 +226,7 @@ public class LstmDeterminismTests
     [InlineData(32, 16)]
     [InlineData(64, 9)]
     [InlineData(128, 64)]
+    [InlineData(256, 6)] // packed W_hh of 1 MiB: split over hidden units, meeting once per step
     public void One_and_two_threads_give_bit_identical_results(int hidden, int batch)
     {
         var c = RecurrentCase.Create(CellKind.Lstm, new RecurrentGeometry(7, hidden, 5), batch, initialState: true, bias: true, seed: 31);
@@ -236,5 +237,67 @@ public class LstmDeterminismTests
         GemmTests.WithDegree(1, () => one = LstmTiledTests.Run(c, dhAll, dhT, [], portable: false));
         GemmTests.WithDegree(2, () => two = LstmTiledTests.Run(c, dhAll, dhT, [], portable: false));
         for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+    }
+
+    /// <summary>
+    /// The split over hidden units, forced at small sizes and run with 2 and 3 parts (3 does not divide the tiles evenly),
+    /// against one thread: training forward and backward, inference, and the token overloads, forwards and in reverse.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 9, false)]
+    [InlineData(96, 5, true)]
+    public void Unit_split_is_bit_identical_to_one_thread(int hidden, int batch, bool reverse)
+    {
+        const int vocab = 7, steps = 5;
+        var g = new RecurrentGeometry(vocab, hidden, steps, reverse);
+        var c = RecurrentCase.Create(CellKind.Lstm, g, batch, initialState: true, bias: true, seed: 41);
+        var random = new Random(42);
+        float[] dhAll = RecurrentCase.Uniform(random, c.OutputLength, 1.0);
+        float[] dhT = RecurrentCase.Uniform(random, c.StateLength, 1.0);
+        float[] dcT = RecurrentCase.Uniform(random, c.StateLength, 1.0);
+        int[] tokens = new int[steps * batch];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = random.Next(vocab);
+
+        float[][] RunAll()
+        {
+            var results = new List<float[]>(LstmTiledTests.Run(c, dhAll, dhT, dcT, portable: false));
+            float[] iAll = new float[c.OutputLength], iT = new float[c.StateLength], iC = new float[c.StateLength];
+            LstmLayer.Infer(g, batch, c.X, c.H0, c.C0, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, iAll, iT, iC,
+                new float[LstmLayer.InferenceWorkspaceLength(g, batch)]);
+            results.AddRange([iAll, iT, iC]);
+            var workspace = new float[LstmLayer.WorkspaceLength(g, batch) + LstmLayer.TokenTableLength(g)];
+            float[] tAll = new float[c.OutputLength], tT = new float[c.StateLength], tC = new float[c.StateLength];
+            LstmLayer.Forward(g, batch, tokens, c.H0, c.C0, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, tAll, tT, tC, workspace);
+            float[] dh0 = new float[c.StateLength], dc0 = new float[c.StateLength];
+            float[] dwIh = new float[c.WeightIh.Length], dwHh = new float[c.WeightHh.Length], dbIh = new float[4 * hidden], dbHh = new float[4 * hidden];
+            LstmLayer.Backward(g, batch, tokens, c.H0, c.C0, c.WeightIh, c.WeightHh, tAll, dhAll, dhT, dcT, dh0, dc0, dwIh, dwHh, dbIh, dbHh, workspace);
+            float[] uAll = new float[c.OutputLength], uC = new float[c.StateLength];
+            LstmLayer.Infer(g, batch, tokens, c.H0, c.C0, c.WeightIh, c.WeightHh, c.BiasIh, c.BiasHh, uAll, default, uC,
+                new float[LstmLayer.InferenceWorkspaceLength(g, batch) + LstmLayer.TokenTableLength(g)]);
+            results.AddRange([tAll, tT, tC, dh0, dc0, dwIh, dwHh, dbIh, dbHh, uAll, uC]);
+            return [.. results];
+        }
+
+        float[][] one = [];
+        GemmTests.WithDegree(1, () => one = RunAll());
+        long saved = LstmRecurrence.UnitSplitBytes;
+        LstmRecurrence.UnitSplitBytes = 0;
+        try
+        {
+            foreach (int degree in new[] { 2, 3 })
+            {
+                float[][] split = [];
+                GemmTests.WithDegree(degree, () =>
+                {
+                    Assert.Equal(degree, LstmRecurrence.UnitParts(hidden, LstmKernels.ForwardUnits)); // the split is really taken
+                    split = RunAll();
+                });
+                for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], split[i]);
+            }
+        }
+        finally
+        {
+            LstmRecurrence.UnitSplitBytes = saved;
+        }
     }
 }
