@@ -206,13 +206,17 @@ public static partial class Gemm
         }
     }
 
+    /// <summary>Tests set this to run the epilogue's portable (Vector256 and scalar) code on AVX-512 machines.</summary>
+    internal static bool ForcePortableEpilogue;
+
     /// <summary><c>c[i, j] = relu?(c[i, j] + bias[j])</c> over a <paramref name="rows"/>×<paramref name="columns"/> block.</summary>
     private static unsafe void Epilogue(float* c, int ldc, int rows, int columns, float* bias, bool relu)
     {
+        bool wide = UseVector512 && !ForcePortableEpilogue;
         for (int i = 0; i < rows; i++, c += ldc)
         {
             int j = 0;
-            if (Vector512.IsHardwareAccelerated || Avx512F.IsSupported)
+            if (wide)
             {
                 for (; j + 16 <= columns; j += 16)
                 {
