@@ -135,8 +135,8 @@ public static partial class Gemm
     /// <c>C = relu?(A · op(B) + bias)</c>, with the bias (per column of C, or none when null) and the ReLU applied to each
     /// tile of C as it is finished, while it is in L1: the same bits as the product followed by a bias pass and a ReLU
     /// pass. A is <c>m×k</c> row-major; B is <c>k×n</c>, or <c>n×k</c> when <paramref name="transposeB"/> (a dense
-    /// layer's weight). With several threads, B is packed once, each thread packing part of it, and the threads then
-    /// split the rows of C, so no thread packs all of B.
+    /// layer's weight). With several threads and enough rows, B is packed once, each thread packing part of it, and the
+    /// threads then split the rows of C, so no thread packs all of B.
     /// </summary>
     internal static unsafe void MultiplyBiasRelu(float* a, float* b, bool transposeB, float* bias, bool relu, float* c,
         int m, int n, int k)
@@ -150,7 +150,9 @@ public static partial class Gemm
         int degree = Parallelism.MaxDegree;
         int rowUnits = (m + MR - 1) / MR;
         long packed = (long)k * PaddedColumns(n);
-        if (degree > 1 && rowUnits >= 2 && (long)m * n * k >= ParallelThreshold && packed <= SharedPackFloats)
+        // With only a few row tiles per thread, splitting the rows would leave one thread a ragged part; the general
+        // split (by columns, every thread packing the few rows of A) is better there.
+        if (degree > 1 && rowUnits >= 4 * degree && (long)m * n * k >= ParallelThreshold && packed <= SharedPackFloats)
         {
             float* shared = SharedPackBuffer.ForThisThread((int)packed);
             var pack = new PackWork { Job = job, Destination = shared, Panels = (n + NR - 1) / NR };
