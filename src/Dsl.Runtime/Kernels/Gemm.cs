@@ -242,7 +242,7 @@ public static partial class Gemm
             {
                 float v = c[j];
                 if (bias != null) v += bias[j];
-                if (relu) v = v > 0 ? v : 0f;
+                if (relu) v = MaxPool2d.Max(v, 0f); // maxss: a conditional would be a mispredicted branch
                 c[j] = v;
             }
         }

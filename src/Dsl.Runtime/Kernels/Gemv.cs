@@ -90,11 +90,21 @@ public static class Gemv
         {
             ComputeLinear(begin, end);
             if (!Relu) return;
-            // The outputs of this range were just stored and are in L1.
+            // The outputs of this range were just stored and are in L1. Vectors (and maxss for the tail) rather than a
+            // conditional, which the JIT turns into a branch that mispredicts on every other output.
             for (int r = 0; r < Rows; r++)
             {
                 float* row = Y + (nint)r * Out;
-                for (int o = begin; o < end; o++) row[o] = row[o] > 0 ? row[o] : 0f;
+                int o = begin;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; o + 8 <= end; o += 8)
+                        Vector256.MaxNative(Vector256.Load(row + o), Vector256<float>.Zero).Store(row + o);
+                }
+                for (; o < end; o++)
+                    row[o] = Sse.IsSupported
+                        ? Sse.MaxScalar(Vector128.CreateScalarUnsafe(row[o]), Vector128<float>.Zero).ToScalar()
+                        : row[o] > 0 ? row[o] : 0f;
             }
         }
 

@@ -241,7 +241,7 @@ internal static unsafe class WideConv2d
         int i = 0;
         for (; i + Lanes <= length; i += Lanes)
             Vector512.MaxNative(Vector512.Load(row + i), Vector512<float>.Zero).Store(row + i);
-        for (; i < length; i++) row[i] = row[i] > 0 ? row[i] : 0f;
+        for (; i < length; i++) row[i] = Max(row[i], 0f);
     }
 
     /// <summary>
