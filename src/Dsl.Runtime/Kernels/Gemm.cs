@@ -158,7 +158,9 @@ public static partial class Gemm
             var pack = new PackWork { Job = job, Destination = shared, Panels = (n + NR - 1) / NR };
             Parallelism.Run(ref pack, Math.Min(degree, pack.Panels));
             job.PrePackedB = shared;
-            int parts = Math.Min(degree, rowUnits);
+            // Parts take disjoint rows of A and share B, so more parts than threads cost no extra packing, and a thread
+            // that is preempted (the machine is shared) holds up a smaller part while the others take the rest.
+            int parts = Math.Min(4 * degree, rowUnits);
             job.SplitColumns = false;
             job.UnitsPerPart = (rowUnits + parts - 1) / parts;
             parts = (rowUnits + job.UnitsPerPart - 1) / job.UnitsPerPart;
