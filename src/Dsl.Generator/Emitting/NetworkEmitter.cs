@@ -162,7 +162,7 @@ public static class NetworkEmitter
             _w.Line("private readonly float[] _gradients = new float[ParameterCount];");
             if (_plan.BufferCount > 0)
                 _w.Line("private readonly float[] _buffers = new float[BufferCount];");
-            if (_chains.Count > 0)
+            if (_chains.Any(c => c.BatchNorm != 0))
             {
                 _w.Line("// Batch norms folded into the convolutions before them: a scale, then a shift, per channel, recomputed on every");
                 _w.Line("// inference call from the current parameters and running statistics.");
@@ -397,9 +397,10 @@ public static class NetworkEmitter
         }
 
         /// <summary>
-        /// The inference forward when some convolutions fuse with what follows them (see <see cref="InferenceFusion"/>): each
-        /// chain is one <c>Conv2d.ForwardInference</c> call at its last op, after folding its batch norm into a scale and
-        /// shift; other ops run their inference code. Same arena plan as training, so outputs land where Forward expects.
+        /// The inference forward when some layers fuse with what follows them (see <see cref="InferenceFusion"/>): each
+        /// chain is one <c>Conv2d.ForwardInference</c> or <c>Dense.ForwardInference</c> call at its last op (after folding
+        /// its batch norm into a scale and shift, if any); other ops run their inference code. Same arena plan as training,
+        /// so outputs land where Forward expects.
         /// </summary>
         private void WriteRunInference()
         {
@@ -436,7 +437,7 @@ public static class NetworkEmitter
                 }
                 op.EmitInference(body, context);
             }
-            _w.Line("// Inference only (Forward): convolutions followed by batch norm, residual add and ReLU run as one fused call each.");
+            _w.Line("// Inference only (Forward): " + FusionSummary() + ".");
             using (_w.Block($"private void RunInference({ReadOnlySpan} input, int batch)"))
             {
                 WriteLocals(used);
@@ -447,8 +448,49 @@ public static class NetworkEmitter
             _w.Line();
         }
 
+        /// <summary>What the fused calls of <see cref="WriteRunInference"/> cover, for its comment.</summary>
+        private string FusionSummary()
+        {
+            var kinds = new List<string>();
+            if (_chains.Any(c => c.BatchNorm != 0))
+                kinds.Add("convolutions followed by batch norm, residual add and ReLU");
+            if (_chains.Any(c => c.BatchNorm == 0 && _ops[c.Conv - 1] is ConvOp))
+                kinds.Add("convolutions with their bias, ReLU and 2×2 max pool");
+            if (_chains.Any(c => _ops[c.Conv - 1] is DenseOp))
+                kinds.Add("dense layers with their bias and ReLU");
+            return string.Join("; ", kinds) + " run as one fused call each";
+        }
+
         private void WriteFusedChain(SourceWriter body, FusedChain chain, List<PlannedValue> used)
         {
+            if (_ops[chain.Conv - 1] is DenseOp dense)
+            {
+                PlannedValue denseInput = _plan.Activation(dense.Inputs[0]);
+                PlannedValue denseOutput = _plan.Activation(chain.Last);
+                Use(used, denseInput);
+                Use(used, denseOutput);
+                dense.EmitFusedInference(body, new OpEmitContext(denseInput.Name, denseOutput.Name, null, null, null, false, ParametersOf(dense)),
+                    relu: chain.Relu != 0);
+                return;
+            }
+            if (chain.BatchNorm == 0)
+            {
+                var plainConv = (ConvOp)_ops[chain.Conv - 1];
+                PlannedValue plainInput = _plan.Activation(plainConv.Inputs[0]);
+                PlannedValue plainOutput = _plan.Activation(chain.Last);
+                Use(used, plainInput);
+                Use(used, plainOutput);
+                string unpooled = "default";
+                if (chain.Pool != 0)
+                {
+                    PlannedValue scratch = _plan.Activation(chain.Conv);
+                    Use(used, scratch);
+                    unpooled = scratch.Name;
+                }
+                plainConv.EmitBiasInference(body, new OpEmitContext(plainInput.Name, plainOutput.Name, null, null, null, false, ParametersOf(plainConv)),
+                    relu: chain.Relu != 0, maxPool: chain.Pool != 0, unpooled);
+                return;
+            }
             var conv = (ConvOp)_ops[chain.Conv - 1];
             var bn = (BatchNormOp)_ops[chain.BatchNorm - 1];
             PlannedValue input = _plan.Activation(conv.Inputs[0]);

@@ -118,6 +118,13 @@ public sealed record ConvOp(
         => writer.Line($"global::Dsl.Runtime.Conv2d.ForwardInference(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, " +
             $"{scale}, {shift}, {residual}, relu: {(relu ? "true" : "false")}, {output});");
 
+    /// <summary>The fused inference call without batch norm: this convolution of <c>c.Input</c> with its bias, then ReLU if
+    /// <paramref name="relu"/>, then a 2×2 max pool if <paramref name="maxPool"/>, into <c>c.Output</c>;
+    /// <paramref name="unpooled"/> is the scratch the kernel may need for pooling (or <c>default</c>).</summary>
+    public void EmitBiasInference(SourceWriter writer, OpEmitContext c, bool relu, bool maxPool, string unpooled)
+        => writer.Line($"global::Dsl.Runtime.Conv2d.ForwardInference(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, " +
+            $"{c.Parameter("bias")}, relu: {(relu ? "true" : "false")}, maxPool2x2: {(maxPool ? "true" : "false")}, {c.Output}, {unpooled});");
+
     /// <inheritdoc/>
     public override void EmitBackward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Conv2d.Backward(in {GeometryField}, {c.Batch}, {c.Input}, {c.Parameter("weight")}, {c.OutputGradient}, " +

@@ -60,6 +60,12 @@ public sealed record DenseOp(int Units, bool Bias) : Op
     public override void EmitForward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Dense.Forward({c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, {c.Output}, {c.Batch}, inFeatures: {L(InFeatures)}, outFeatures: {L(Units)});");
 
+    /// <summary>The fused inference call: this layer of <c>c.Input</c> with its bias, then ReLU if <paramref name="relu"/>,
+    /// into <c>c.Output</c>.</summary>
+    public void EmitFusedInference(SourceWriter writer, OpEmitContext c, bool relu)
+        => writer.Line($"global::Dsl.Runtime.Dense.ForwardInference({c.Input}, {c.Parameter("weight")}, {c.Parameter("bias")}, relu: {(relu ? "true" : "false")}, " +
+            $"{c.Output}, {c.Batch}, inFeatures: {L(InFeatures)}, outFeatures: {L(Units)});");
+
     /// <inheritdoc/>
     public override void EmitBackward(SourceWriter writer, OpEmitContext c)
         => writer.Line($"global::Dsl.Runtime.Dense.Backward({c.Input}, {c.Parameter("weight")}, {c.OutputGradient}, {c.InputGradientOrDefault}, " +

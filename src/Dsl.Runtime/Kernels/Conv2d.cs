@@ -122,6 +122,59 @@ public static unsafe partial class Conv2d
         }
     }
 
+    /// <summary>
+    /// Inference forward of an ungrouped convolution with its bias, then ReLU when <paramref name="relu"/>, then a 2×2,
+    /// stride-2 max pool (dropping a last odd row or column, as <c>MaxPool(2)</c> does) when <paramref name="maxPool2x2"/>:
+    /// the values of <see cref="Forward"/>, <see cref="Activations.Relu"/> and <see cref="MaxPool2d.Forward"/> in turn.
+    /// </summary>
+    /// <remarks>
+    /// Where <see cref="WideConv2d"/> applies (the small stride-1 layers of LeNet-sized networks), the bias, the ReLU and
+    /// the pooling are applied as each example's output leaves the per-thread buffer, so only the final values reach
+    /// memory and <paramref name="unpooled"/> is not touched. Elsewhere the convolution runs through
+    /// <see cref="ForwardInference(in Conv2dGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool, Span{float})"/>
+    /// (bias as the shift), into <paramref name="unpooled"/> when pooling follows (then it needs
+    /// <c>batch × g.OutSize</c> floats; it may be empty without pooling). <paramref name="x"/> must not overlap
+    /// <paramref name="y"/> or <paramref name="unpooled"/>.
+    /// </remarks>
+    public static void ForwardInference(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, bool relu, bool maxPool2x2, Span<float> y, Span<float> unpooled)
+    {
+        ValidateGeometry(g);
+        Validate.NonNegative(batch, nameof(batch));
+        if (g.Groups != 1)
+            throw new ArgumentException($"The fused inference convolution handles ungrouped layers only, but {g} has Groups = {g.Groups}.", nameof(g));
+        if (maxPool2x2 && (g.OutHeight < 2 || g.OutWidth < 2))
+            throw new ArgumentException($"A 2×2 max pool needs an output of at least 2×2, but {g} gives {g.OutHeight}×{g.OutWidth}.", nameof(maxPool2x2));
+        long outSize = maxPool2x2 ? (long)g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2) : g.OutSize;
+        Validate.Length(x.Length, (long)batch * g.InSize, nameof(x));
+        Validate.Length(weight.Length, g.WeightSize, nameof(weight));
+        Validate.LengthOrEmpty(bias.Length, g.OutChannels, nameof(bias));
+        Validate.Length(y.Length, batch * outSize, nameof(y));
+        if (batch == 0) return;
+        if (x.Overlaps(y))
+            throw new ArgumentException("The output of a convolution must not overlap its input.", nameof(y));
+
+        if (WideConv2d.Applies(g))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                WideConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, relu, maxPool2x2, yPtr);
+            return;
+        }
+        if (!maxPool2x2)
+        {
+            ForwardInference(g, batch, x, weight, default, bias, default, relu, y);
+            return;
+        }
+        Validate.Length(unpooled.Length, (long)batch * g.OutSize, nameof(unpooled));
+        if (unpooled.Overlaps(x) || unpooled.Overlaps(y))
+            throw new ArgumentException("The unpooled buffer must overlap neither the input nor the output.", nameof(unpooled));
+        Span<float> convolved = unpooled[..(batch * g.OutSize)];
+        ForwardInference(g, batch, x, weight, default, bias, default, relu, convolved);
+        var pool = new Pool2dGeometry(Channels: g.OutChannels, InHeight: g.OutHeight, InWidth: g.OutWidth,
+            KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PadHeight: 0, PadWidth: 0);
+        MaxPool2d.Forward(pool, batch, convolved, y);
+    }
+
     /// <summary>Backward pass: <paramref name="dx"/> (skipped when empty), weight and bias gradients (overwritten; bias skipped when empty).</summary>
     public static void Backward(in Conv2dGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> workspace)

@@ -131,6 +131,125 @@ public static partial class Gemm
         }
     }
 
+    /// <summary>
+    /// <c>C = relu?(A · op(B) + bias)</c>, with the bias (per column of C, or none when null) and the ReLU applied to each
+    /// tile of C as it is finished, while it is in L1: the same bits as the product followed by a bias pass and a ReLU
+    /// pass. A is <c>m×k</c> row-major; B is <c>k×n</c>, or <c>n×k</c> when <paramref name="transposeB"/> (a dense
+    /// layer's weight). With several threads and enough rows, B is packed once, each thread packing part of it, and the
+    /// threads then split the rows of C, so no thread packs all of B.
+    /// </summary>
+    internal static unsafe void MultiplyBiasRelu(float* a, float* b, bool transposeB, float* bias, bool relu, float* c,
+        int m, int n, int k)
+    {
+        if (m == 0 || n == 0) return;
+        var job = new Job
+        {
+            A = a, LdA = k, B = b, LdB = transposeB ? k : n, TransposeB = transposeB,
+            C = c, M = m, N = n, K = k, Bias = bias, Relu = relu,
+        };
+        int degree = Parallelism.MaxDegree;
+        int rowUnits = (m + MR - 1) / MR;
+        long packed = (long)k * PaddedColumns(n);
+        // With only a few row tiles per thread, splitting the rows would leave one thread a ragged part; the general
+        // split (by columns, every thread packing the few rows of A) is better there.
+        if (degree > 1 && rowUnits >= 4 * degree && (long)m * n * k >= ParallelThreshold && packed <= SharedPackFloats)
+        {
+            float* shared = SharedPackBuffer.ForThisThread((int)packed);
+            var pack = new PackWork { Job = job, Destination = shared, Panels = (n + NR - 1) / NR };
+            Parallelism.Run(ref pack, Math.Min(degree, pack.Panels));
+            job.PrePackedB = shared;
+            // Parts take disjoint rows of A and share B, so more parts than threads cost no extra packing, and a thread
+            // that is preempted (the machine is shared) holds up a smaller part while the others take the rest.
+            int parts = Math.Min(4 * degree, rowUnits);
+            job.SplitColumns = false;
+            job.UnitsPerPart = (rowUnits + parts - 1) / parts;
+            parts = (rowUnits + job.UnitsPerPart - 1) / job.UnitsPerPart;
+            Parallelism.Run(ref job, parts);
+            return;
+        }
+        Run(ref job);
+    }
+
+    // Largest B packed whole and shared by the threads of MultiplyBiasRelu (4 MiB): a dense layer's weight.
+    private const int SharedPackFloats = 1 << 20;
+
+    /// <summary>Packs the micro-panels of one part of op(B) into the shared pre-packed layout.</summary>
+    private unsafe struct PackWork : IParallelWork
+    {
+        public Job Job;
+        public float* Destination;
+        public int Panels;
+
+        public readonly void Execute(int part, int parts)
+        {
+            (int begin, int end) = KernelParallel.Range(Panels, part, parts);
+            int nr = NR;
+            int j0 = begin * nr, j1 = Math.Min(Job.N, end * nr);
+            if (j0 >= j1) return;
+            nint paddedN = PaddedColumns(Job.N);
+            for (int pc = 0; pc < Job.K; pc += KC)
+            {
+                int kc = Math.Min(KC, Job.K - pc);
+                // Column j0 of a depth block starts at j0·kc (panels are consecutive kc×NR runs).
+                PackB(in Job, pc, kc, j0, j1 - j0, Destination + pc * paddedN + (nint)j0 * kc);
+            }
+        }
+    }
+
+    /// <summary>The calling thread's buffer for a shared packed B, grown to the largest size asked for.</summary>
+    private static unsafe class SharedPackBuffer
+    {
+        [ThreadStatic] private static float[]? t_storage;
+
+        public static float* ForThisThread(int floats)
+        {
+            if (t_storage == null || t_storage.Length < floats + 16)
+                t_storage = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            nint address = (nint)Unsafe.AsPointer(ref t_storage[0]);
+            return (float*)((address + 63) & ~(nint)63);
+        }
+    }
+
+    /// <summary>Tests set this to run the epilogue's portable (Vector256 and scalar) code on AVX-512 machines.</summary>
+    internal static bool ForcePortableEpilogue;
+
+    /// <summary><c>c[i, j] = relu?(c[i, j] + bias[j])</c> over a <paramref name="rows"/>×<paramref name="columns"/> block.</summary>
+    private static unsafe void Epilogue(float* c, int ldc, int rows, int columns, float* bias, bool relu)
+    {
+        bool wide = UseVector512 && !ForcePortableEpilogue;
+        for (int i = 0; i < rows; i++, c += ldc)
+        {
+            int j = 0;
+            if (wide)
+            {
+                for (; j + 16 <= columns; j += 16)
+                {
+                    Vector512<float> v = Vector512.Load(c + j);
+                    if (bias != null) v += Vector512.Load(bias + j);
+                    if (relu) v = Vector512.MaxNative(v, Vector512<float>.Zero);
+                    v.Store(c + j);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 8 <= columns; j += 8)
+                {
+                    Vector256<float> v = Vector256.Load(c + j);
+                    if (bias != null) v += Vector256.Load(bias + j);
+                    if (relu) v = Vector256.MaxNative(v, Vector256<float>.Zero);
+                    v.Store(c + j);
+                }
+            }
+            for (; j < columns; j++)
+            {
+                float v = c[j];
+                if (bias != null) v += bias[j];
+                if (relu) v = MaxPool2d.Max(v, 0f); // maxss: a conditional would be a mispredicted branch
+                c[j] = v;
+            }
+        }
+    }
+
     /// <summary>Columns of op(B) padded to whole micro-panels: the length of one depth row of a packed B.</summary>
     internal static int PaddedColumns(int n) => (n + NR - 1) / NR * NR;
 
@@ -156,6 +275,9 @@ public static partial class Gemm
         public float* A, B, C;
         // B packed ahead of the call (GemmPackedB), or null to pack it here.
         public float* PrePackedB;
+        // Epilogue applied to each finished tile of C (see MultiplyBiasRelu): a per-column bias (or null), then ReLU.
+        public float* Bias;
+        public bool Relu;
         public int LdA, LdB, M, N, K, UnitsPerPart;
         public bool TransposeA, TransposeB, Accumulate, SplitColumns;
 
@@ -217,12 +339,23 @@ public static partial class Gemm
                     // Each A micro-panel (MR·KC floats) stays in L1 while the B block's micro-panels stream past it
                     // from L2. (The GotoBLAS order, B micro-panel in L1 and A from L2, measured slower here: with KC
                     // small enough for a 32-float-wide B panel to fit L1, C is reloaded too often.)
+                    bool epilogue = (job.Bias != null || job.Relu) && pc + kc == job.K;
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
                         float* aPanel = packedA + (nint)ir * kc;
                         for (int panel = 0; panel * nr < nc; panel++)
-                            Tile(in job, aPanel, rows, ic + ir, panel, Math.Min(nr, nc - panel * nr), jc, kc, packedB, tile, addToC);
+                        {
+                            int columns = Math.Min(nr, nc - panel * nr);
+                            Tile(in job, aPanel, rows, ic + ir, panel, columns, jc, kc, packedB, tile, addToC);
+                            // The tile is still in L1: bias and ReLU cost no extra pass over C.
+                            if (epilogue)
+                            {
+                                int j0 = jc + panel * nr;
+                                Epilogue(job.C + (nint)(ic + ir) * job.N + j0, job.N, rows, columns,
+                                    job.Bias == null ? null : job.Bias + j0, job.Relu);
+                            }
+                        }
                     }
                 }
             }

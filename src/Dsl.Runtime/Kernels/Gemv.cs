@@ -34,8 +34,16 @@ public static class Gemv
     /// <c>y[r, o] = x[r, ·] · w[o, ·] + bias[o]</c> for <c>r &lt; rows</c>, <c>o &lt; outFeatures</c>. An empty
     /// <paramref name="bias"/> means none. <paramref name="rows"/> is 1 to <see cref="MaxRows"/>.
     /// </summary>
-    public static unsafe void MultiplyTransposed(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+    public static void MultiplyTransposed(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> y, int rows, int inFeatures, int outFeatures)
+        => MultiplyTransposed(x, weight, bias, relu: false, y, rows, inFeatures, outFeatures);
+
+    /// <summary>
+    /// <c>y[r, o] = relu?(x[r, ·] · w[o, ·] + bias[o])</c>: as the other overload, then ReLU when <paramref name="relu"/>,
+    /// applied to each output as it is stored.
+    /// </summary>
+    public static unsafe void MultiplyTransposed(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        bool relu, Span<float> y, int rows, int inFeatures, int outFeatures)
     {
         if (rows < 1 || rows > MaxRows)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"Gemv takes 1 to {MaxRows} rows.");
@@ -54,7 +62,7 @@ public static class Gemv
             var job = new Job
             {
                 X = px, W = pw, Bias = bias.IsEmpty ? null : pb, Y = py,
-                Rows = rows, In = inFeatures, Out = outFeatures,
+                Rows = rows, In = inFeatures, Out = outFeatures, Relu = relu,
             };
             int units = (outFeatures + OutputsPerUnit - 1) / OutputsPerUnit;
             int parts = Math.Min(Parallelism.MaxDegree, units);
@@ -69,6 +77,7 @@ public static class Gemv
     {
         public float* X, W, Bias, Y;
         public int Rows, In, Out;
+        public bool Relu;
 
         public readonly void Execute(int part, int parts)
         {
@@ -78,6 +87,28 @@ public static class Gemv
         }
 
         public readonly void Compute(int begin, int end)
+        {
+            ComputeLinear(begin, end);
+            if (!Relu) return;
+            // The outputs of this range were just stored and are in L1. Vectors (and maxss for the tail) rather than a
+            // conditional, which the JIT turns into a branch that mispredicts on every other output.
+            for (int r = 0; r < Rows; r++)
+            {
+                float* row = Y + (nint)r * Out;
+                int o = begin;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; o + 8 <= end; o += 8)
+                        Vector256.MaxNative(Vector256.Load(row + o), Vector256<float>.Zero).Store(row + o);
+                }
+                for (; o < end; o++)
+                    row[o] = Sse.IsSupported
+                        ? Sse.MaxScalar(Vector128.CreateScalarUnsafe(row[o]), Vector128<float>.Zero).ToScalar()
+                        : row[o] > 0 ? row[o] : 0f;
+            }
+        }
+
+        private readonly void ComputeLinear(int begin, int end)
         {
             if (!UseAvx512)
             {

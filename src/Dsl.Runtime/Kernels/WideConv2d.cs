@@ -54,8 +54,19 @@ internal static unsafe class WideConv2d
     private static long PartialFloats(in Shape s) => ((long)s.Cout * s.Reduction + s.Cout) * Lanes;
 
     public static void Forward(in Conv2dGeometry g, int batch, float* x, float* weight, float* bias, float* y)
+        => Forward(g, batch, x, weight, bias, relu: false, maxPool2x2: false, y);
+
+    /// <summary>
+    /// The forward pass with the ReLU and the 2×2, stride-2 max pool after it (each when asked) applied while each
+    /// example's output is copied out of the per-thread wide buffer: the pooled output is all that reaches memory.
+    /// Pooling drops a last odd row or column, as MaxPool(2) does.
+    /// </summary>
+    public static void Forward(in Conv2dGeometry g, int batch, float* x, float* weight, float* bias, bool relu, bool maxPool2x2, float* y)
     {
-        var work = new ForwardWork { S = new Shape(g), X = x, Weight = weight, Bias = bias, Y = y, Batch = batch };
+        var work = new ForwardWork
+        {
+            S = new Shape(g), X = x, Weight = weight, Bias = bias, Y = y, Batch = batch, Relu = relu, Pool = maxPool2x2,
+        };
         RunSplit(ref work, batch);
     }
 
@@ -185,6 +196,7 @@ internal static unsafe class WideConv2d
         public Shape S;
         public float* X, Weight, Bias, Y;
         public int Batch;
+        public bool Relu, Pool;
 
         public readonly void Execute(int part, int parts)
         {
@@ -195,21 +207,76 @@ internal static unsafe class WideConv2d
             VectorOps.Clear(input, s.InputFloats);
             int* taps = stackalloc int[s.Reduction];
             s.FillTaps(taps);
-            int outPlane = s.OutH * s.OutW;
+            int outH = Pool ? s.OutH / 2 : s.OutH, outW = Pool ? s.OutW / 2 : s.OutW, outPlane = outH * outW;
+            long outSize = (long)s.Cout * outPlane;
             for (int n = begin; n < end; n++)
             {
                 s.Pad(X + (long)n * s.InSize, input);
                 ForwardExample(s, input, taps, Weight, output);
-                float* y = Y + (long)n * s.OutSize;
+                float* y = Y + n * outSize;
                 for (int co = 0; co < s.Cout; co++)
                 {
                     float b = Bias == null ? 0f : Bias[co];
                     float* source = output + co * s.OutStride, target = y + co * outPlane;
-                    for (int r = 0; r < s.OutH; r++) VectorOps.CopyAdd(target + r * s.OutW, source + r * s.PaddedW, b, s.OutW);
+                    if (Pool)
+                    {
+                        for (int r = 0; r < outH; r++)
+                            PoolRow(target + r * outW, source + 2 * r * s.PaddedW, s.PaddedW, b, Relu, outW);
+                    }
+                    else
+                    {
+                        for (int r = 0; r < s.OutH; r++)
+                        {
+                            VectorOps.CopyAdd(target + r * s.OutW, source + r * s.PaddedW, b, s.OutW);
+                            if (Relu) ReluRow(target + r * s.OutW, s.OutW);
+                        }
+                    }
                 }
             }
         }
     }
+
+    private static void ReluRow(float* row, int length)
+    {
+        int i = 0;
+        for (; i + Lanes <= length; i += Lanes)
+            Vector512.MaxNative(Vector512.Load(row + i), Vector512<float>.Zero).Store(row + i);
+        for (; i < length; i++) row[i] = Max(row[i], 0f);
+    }
+
+    /// <summary>
+    /// One row of 2×2 windows over two wide output rows: <c>relu?(max(window) + b)</c>, which equals the max of
+    /// <c>relu?(x + b)</c> over the window because rounding the sum and the ReLU are both monotone.
+    /// </summary>
+    private static void PoolRow(float* target, float* top, int pitch, float b, bool relu, int outW)
+    {
+        float* bottom = top + pitch;
+        if (outW >= 8)
+        {
+            Vector256<float> bias = Vector256.Create(b);
+            // Eight windows per step; a last step overlapping the previous one covers the remainder.
+            for (int ow = 0; ; ow += 8)
+            {
+                if (ow > outW - 8) ow = outW - 8;
+                // The raw instructions, as in MaxPool2d: the same compare-and-select as its scalar Max.
+                Vector512<float> pairs = Avx512F.Max(Vector512.Load(top + 2 * ow), Vector512.Load(bottom + 2 * ow));
+                Vector512<float> split = Avx512F.PermuteVar16x32(pairs, MaxPool2d.EvenThenOdd);
+                Vector256<float> v = Avx.Max(split.GetLower(), split.GetUpper()) + bias;
+                if (relu) v = Vector256.MaxNative(v, Vector256<float>.Zero);
+                v.Store(target + ow);
+                if (ow == outW - 8) break;
+            }
+            return;
+        }
+        for (int ow = 0; ow < outW; ow++)
+        {
+            float m = Max(Max(top[2 * ow], top[2 * ow + 1]), Max(bottom[2 * ow], bottom[2 * ow + 1])) + b;
+            target[ow] = relu ? Max(m, 0f) : m;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Max(float a, float b) => MaxPool2d.Max(a, b);
 
     /// <summary>Channels per register block: four, or three when that divides the channels and four does not (LeNet's 6),
     /// so that no block repeats channels.</summary>

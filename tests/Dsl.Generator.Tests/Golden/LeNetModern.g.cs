@@ -140,7 +140,7 @@ namespace Dsl.Models
                 ThrowInputLength(nameof(Forward), input.Length);
             int batch = input.Length / InputFloats;
             EnsureArena(batch);
-            RunForward(input, batch, training: false);
+            RunInference(input, batch);
             return new global::System.Span<float>(_arena, batch * 6508, batch * 10);
         }
 
@@ -209,6 +209,38 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(relu3Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 120, outFeatures: 84);
             // relu4: ReLU, (84) → (84) (in place over fc2Output)
             global::Dsl.Runtime.Activations.Relu(fc2Output, relu4Output);
+            // fc3: Dense(10), (84) → (10)
+            global::Dsl.Runtime.Dense.Forward(relu4Output, Fc3Weight, Fc3Bias, fc3Output, batch, inFeatures: 84, outFeatures: 10);
+        }
+
+        // Inference only (Forward): convolutions with their bias, ReLU and 2×2 max pool; dense layers with their bias and ReLU run as one fused call each.
+        private void RunInference(global::System.ReadOnlySpan<float> input, int batch)
+        {
+            global::System.Span<float> conv1Output = new global::System.Span<float>(_arena, batch * 0, batch * 4704);
+            global::System.Span<float> pool1Output = new global::System.Span<float>(_arena, batch * 9408, batch * 1176);
+            global::System.Span<float> conv2Output = new global::System.Span<float>(_arena, batch * 4704, batch * 1600);
+            global::System.Span<float> pool2Output = new global::System.Span<float>(_arena, batch * 7904, batch * 400);
+            global::System.Span<float> flatten1Output = pool2Output; // same memory
+            global::System.Span<float> relu3Output = new global::System.Span<float>(_arena, batch * 6304, batch * 120); // same memory as fc1Output
+            global::System.Span<float> relu4Output = new global::System.Span<float>(_arena, batch * 6424, batch * 84); // same memory as fc2Output
+            global::System.Span<float> fc3Output = new global::System.Span<float>(_arena, batch * 6508, batch * 10);
+            global::System.Span<float> workspace = new global::System.Span<float>(_arena).Slice(batch * ArenaFloatsPerExample);
+
+            // conv1: Conv(6, 5, Padding = 2), (1, 28, 28) → (6, 28, 28) (fused into pool1)
+            // relu1: ReLU, (6, 28, 28) → (6, 28, 28) (fused into pool1)
+            // pool1: MaxPool(2), (6, 28, 28) → (6, 14, 14)
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_conv1Geometry, batch, input, Conv1Weight, Conv1Bias, relu: true, maxPool2x2: true, pool1Output, conv1Output);
+            // conv2: Conv(16, 5), (6, 14, 14) → (16, 10, 10) (fused into pool2)
+            // relu2: ReLU, (16, 10, 10) → (16, 10, 10) (fused into pool2)
+            // pool2: MaxPool(2), (16, 10, 10) → (16, 5, 5)
+            global::Dsl.Runtime.Conv2d.ForwardInference(in s_conv2Geometry, batch, pool1Output, Conv2Weight, Conv2Bias, relu: true, maxPool2x2: true, pool2Output, conv2Output);
+            // flatten1: Flatten, (16, 5, 5) → (400) (a view: no data moves)
+            // fc1: Dense(120), (400) → (120) (fused into relu3)
+            // relu3: ReLU, (120) → (120) (in place over fc1Output)
+            global::Dsl.Runtime.Dense.ForwardInference(flatten1Output, Fc1Weight, Fc1Bias, relu: true, relu3Output, batch, inFeatures: 400, outFeatures: 120);
+            // fc2: Dense(84), (120) → (84) (fused into relu4)
+            // relu4: ReLU, (84) → (84) (in place over fc2Output)
+            global::Dsl.Runtime.Dense.ForwardInference(relu3Output, Fc2Weight, Fc2Bias, relu: true, relu4Output, batch, inFeatures: 120, outFeatures: 84);
             // fc3: Dense(10), (84) → (10)
             global::Dsl.Runtime.Dense.Forward(relu4Output, Fc3Weight, Fc3Bias, fc3Output, batch, inFeatures: 84, outFeatures: 10);
         }

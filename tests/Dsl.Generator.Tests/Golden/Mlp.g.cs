@@ -111,7 +111,7 @@ namespace Dsl.Models
                 ThrowInputLength(nameof(Forward), input.Length);
             int batch = input.Length / InputFloats;
             EnsureArena(batch);
-            RunForward(input, batch, training: false);
+            RunInference(input, batch);
             return new global::System.Span<float>(_arena, batch * 256, batch * 10);
         }
 
@@ -153,6 +153,19 @@ namespace Dsl.Models
             global::Dsl.Runtime.Dense.Forward(input, Fc1Weight, Fc1Bias, fc1Output, batch, inFeatures: 784, outFeatures: 256);
             // relu1: ReLU, (256) → (256) (in place over fc1Output)
             global::Dsl.Runtime.Activations.Relu(fc1Output, relu1Output);
+            // fc2: Dense(10), (256) → (10)
+            global::Dsl.Runtime.Dense.Forward(relu1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 256, outFeatures: 10);
+        }
+
+        // Inference only (Forward): dense layers with their bias and ReLU run as one fused call each.
+        private void RunInference(global::System.ReadOnlySpan<float> input, int batch)
+        {
+            global::System.Span<float> relu1Output = new global::System.Span<float>(_arena, batch * 0, batch * 256); // same memory as fc1Output
+            global::System.Span<float> fc2Output = new global::System.Span<float>(_arena, batch * 256, batch * 10);
+
+            // fc1: Dense(256), (784) → (256) (fused into relu1)
+            // relu1: ReLU, (256) → (256) (in place over fc1Output)
+            global::Dsl.Runtime.Dense.ForwardInference(input, Fc1Weight, Fc1Bias, relu: true, relu1Output, batch, inFeatures: 784, outFeatures: 256);
             // fc2: Dense(10), (256) → (10)
             global::Dsl.Runtime.Dense.Forward(relu1Output, Fc2Weight, Fc2Bias, fc2Output, batch, inFeatures: 256, outFeatures: 10);
         }
