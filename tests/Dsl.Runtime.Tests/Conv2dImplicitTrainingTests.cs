@@ -25,6 +25,8 @@ public class Conv2dImplicitTrainingTests
         new object[] { 4, 8, 8, 16, 3, 3, 1, 1, 1, 1, 2 },    // fewer than 8 input channels: data gradient lowered
         new object[] { 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 6 }, // many column blocks, both threads busy
         new object[] { 64, 4, 4, 40, 3, 3, 1, 1, 1, 1, 2 },   // ResNet's last stage in small: 4×4 maps
+        new object[] { 64, 24, 24, 16, 3, 3, 1, 1, 1, 1, 2 }, // one example per weight-gradient chunk: dy read in place
+        new object[] { 128, 32, 32, 8, 3, 3, 2, 2, 1, 1, 2 }, // the same with stride 2 and the lowered data gradient
     ];
 
     private static void ForEachKernelAndDegree(Action<string> body)

@@ -196,12 +196,17 @@ public static unsafe partial class Conv2d
             {
                 int count = Math.Min(chunk, batch - start);
                 int columns = count * columnsPerExample;
-                Span<float> dProduct = workspace.Slice(reduction * columns, g.OutChannels * columns);
-                float* dProductPtr = workPtr + (long)reduction * columns;
+                // One example's dy already is its product matrix [Cout, positions] unless the lowering pads its rows;
+                // only then, or for several examples, is it gathered.
+                bool inPlace = count == 1 && columnsPerExample == g.OutHeight * g.OutWidth;
+                ReadOnlySpan<float> dProduct = inPlace
+                    ? dy.Slice(start * g.OutSize, g.OutSize)
+                    : workspace.Slice(reduction * columns, g.OutChannels * columns);
+                float* dProductPtr = inPlace ? dyPtr + (long)start * g.OutSize : workPtr + (long)reduction * columns;
                 long columnStride = (long)groupReduction * columns, productStride = (long)groupOut * columns;
 
                 Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
-                Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
+                if (!inPlace) Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
                 GroupedGemm.Multiply(g.Groups, dProductPtr, false, productStride, workPtr, true, columnStride,
                     dWeightPtr, weightStride, groupOut, groupReduction, columns, accumulate: start > 0);
                 for (int co = 0; co < dBias.Length; co++)
