@@ -31,7 +31,7 @@ public class Conv2dTests
         new object[] { 1, 6, 6, 2, 3, 3, 1, 1, 1, 1, 37 },    // wide direct path: several weight-gradient chunks per part    // reduction too long for the direct path: lowered
     ];
 
-    private static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)
+    internal static float[] ReferenceForward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] b)
     {
         var y = new float[batch * g.OutSize];
         for (int n = 0; n < batch; n++)
@@ -54,7 +54,7 @@ public class Conv2dTests
         return y;
     }
 
-    private static (float[] Dx, float[] Dw, float[] Db) ReferenceBackward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] dy)
+    internal static (float[] Dx, float[] Dw, float[] Db) ReferenceBackward(Conv2dGeometry g, int batch, float[] x, float[] w, float[] dy)
     {
         var dx = new double[x.Length];
         var dw = new double[w.Length];

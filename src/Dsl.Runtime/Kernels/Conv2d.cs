@@ -50,14 +50,25 @@ public static unsafe partial class Conv2d
     /// columns that were just written from cache rather than memory.</summary>
     private const long TargetChunkFloats = 1 << 18;
 
+    /// <summary>Whether ungrouped layers run forward and (stride 1) data-gradient convolutions through implicit GEMM; tests
+    /// and measurements switch it off to compare with the lowered path.</summary>
+    internal static bool UseImplicit = true;
+
+    /// <summary>Whether layers that <see cref="WideConv2d"/> covers take it; tests switch it off to send small layers
+    /// down the general paths.</summary>
+    internal static bool UseWide = true;
+
+    private static bool WideApplies(in Conv2dGeometry g) => UseWide && WideConv2d.Applies(g);
+
     /// <summary>Scratch floats that <see cref="Forward"/> and <see cref="Backward"/> need for <paramref name="batch"/> examples.</summary>
     public static int WorkspaceLength(in Conv2dGeometry g, int batch)
     {
         ValidateGeometry(g);
         Validate.NonNegative(batch, nameof(batch));
         if (batch == 0 || DirectGroupedConv2d.Applies(g) || IsPointwise(g)) return 0;
-        if (WideConv2d.Applies(g)) return (int)WideConv2d.WorkspaceLength(g);
+        if (WideApplies(g)) return (int)WideConv2d.WorkspaceLength(g);
         long length = (long)ChunkExamples(g, batch) * FloatsPerExample(g);
+        if (ImplicitDataGradientApplies(g, batch)) length = Math.Max(length, g.WeightSize);
         if (length > Array.MaxLength)
             throw new ArgumentException($"The convolution workspace for {g} would need {length} floats, more than an array can hold.", nameof(g));
         return (int)length;
@@ -88,7 +99,7 @@ public static unsafe partial class Conv2d
             return;
         }
 
-        if (WideConv2d.Applies(g))
+        if (WideApplies(g))
         {
             fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
                 WideConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
@@ -99,6 +110,14 @@ public static unsafe partial class Conv2d
         {
             fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
                 DirectConv2d.Forward(g, batch, xPtr, weightPtr, bias.IsEmpty ? null : biasPtr, yPtr);
+            return;
+        }
+
+        if (ImplicitForwardApplies(g, batch))
+        {
+            fixed (float* xPtr = x, weightPtr = weight, biasPtr = bias, yPtr = y)
+                ImplicitConv2d.Forward(g, batch, xPtr, weightPtr, scale: null, shift: bias.IsEmpty ? null : biasPtr,
+                    residual: null, relu: false, yPtr);
             return;
         }
 
@@ -208,7 +227,7 @@ public static unsafe partial class Conv2d
             return;
         }
 
-        if (WideConv2d.Applies(g))
+        if (WideApplies(g))
         {
             fixed (float* xPtr = x, weightPtr = weight, dyPtr = dy, dxPtr = dx, dWeightPtr = dWeight, dBiasPtr = dBias, workPtr = workspace)
                 WideConv2d.Backward(g, batch, xPtr, weightPtr, dyPtr, dx.IsEmpty ? null : dxPtr, dWeightPtr,
@@ -216,6 +235,9 @@ public static unsafe partial class Conv2d
             return;
         }
 
+        // A stride-1 layer's data gradient is itself a convolution (see TransposedGeometry): computed after the weight
+        // gradient, implicitly, with the flipped weights in the workspace the columns no longer need.
+        bool implicitData = !dx.IsEmpty && ImplicitDataGradientApplies(g, batch);
         int chunk = ChunkExamples(g, batch);
         int reduction = g.InChannels * g.KernelHeight * g.KernelWidth;
         int groupReduction = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, groupOut = g.OutChannelsPerGroup;
@@ -227,22 +249,71 @@ public static unsafe partial class Conv2d
             {
                 int count = Math.Min(chunk, batch - start);
                 int columns = count * columnsPerExample;
-                Span<float> dProduct = workspace.Slice(reduction * columns, g.OutChannels * columns);
-                float* dProductPtr = workPtr + (long)reduction * columns;
+                // One example's dy already is its product matrix [Cout, positions] unless the lowering pads its rows;
+                // only then, or for several examples, is it gathered.
+                bool inPlace = count == 1 && columnsPerExample == g.OutHeight * g.OutWidth;
+                ReadOnlySpan<float> dProduct = inPlace
+                    ? dy.Slice(start * g.OutSize, g.OutSize)
+                    : workspace.Slice(reduction * columns, g.OutChannels * columns);
+                float* dProductPtr = inPlace ? dyPtr + (long)start * g.OutSize : workPtr + (long)reduction * columns;
                 long columnStride = (long)groupReduction * columns, productStride = (long)groupOut * columns;
 
                 Im2Col.Lower(g, xPtr + (long)start * g.InSize, count, workPtr);
-                Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
+                if (!inPlace) Im2Col.GatherFromImages(g, dyPtr + (long)start * g.OutSize, count, dProductPtr);
                 GroupedGemm.Multiply(g.Groups, dProductPtr, false, productStride, workPtr, true, columnStride,
                     dWeightPtr, weightStride, groupOut, groupReduction, columns, accumulate: start > 0);
                 for (int co = 0; co < dBias.Length; co++)
                     dBias[co] += TensorPrimitives.Sum(dProduct.Slice(co * columns, columns));
-                if (dx.IsEmpty) continue;
+                if (dx.IsEmpty || implicitData) continue;
 
                 // The columns are no longer needed once dW has them, so their gradient reuses the same space.
                 GroupedGemm.Multiply(g.Groups, weightPtr, true, weightStride, dProductPtr, false, productStride,
                     workPtr, columnStride, groupReduction, columns, groupOut);
                 Im2Col.Raise(g, workPtr, count, dxPtr + (long)start * g.InSize);
+            }
+            if (implicitData)
+            {
+                FlipTransposed(g, weightPtr, workPtr);
+                ImplicitConv2d.Forward(TransposedGeometry(g), batch, dyPtr, workPtr, scale: null, shift: null,
+                    residual: null, relu: false, dxPtr);
+            }
+        }
+    }
+
+    /// <summary>Ungrouped layers with a kernel wider than 1×1 and a reduction too long for the direct path run forward
+    /// through implicit GEMM, reading the images in place rather than lowering them; 1×1 projections keep the lowering,
+    /// which is as fast for them.</summary>
+    private static bool ImplicitForwardApplies(in Conv2dGeometry g, int batch) =>
+        UseImplicit && g.Groups == 1 && g.KernelHeight * g.KernelWidth > 1 && (long)batch * g.OutHeight * g.OutWidth <= int.MaxValue;
+
+    /// <summary>Whether <see cref="Backward"/> computes dx as the convolution of dy with the flipped weights: stride 1,
+    /// a kernel wider than 1×1, padding no wider than the kernel less one (so the transposed padding is not negative),
+    /// at least one 8-row block of input channels (the transposed layer's outputs), and a layer no fast path already covers.</summary>
+    private static bool ImplicitDataGradientApplies(in Conv2dGeometry g, int batch) =>
+        UseImplicit && g.Groups == 1 && g.InChannels >= 8 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.KernelHeight * g.KernelWidth > 1
+        && g.PadHeight <= g.KernelHeight - 1 && g.PadWidth <= g.KernelWidth - 1
+        && !WideApplies(g) && (long)batch * g.InHeight * g.InWidth <= int.MaxValue;
+
+    /// <summary>
+    /// The stride-1 convolution whose forward pass is <paramref name="g"/>'s data gradient: dx[ci, i, j] =
+    /// Σ dy[co, i + ph − a, j + pw − b]·W[co, ci, a, b], which with a' = kh − 1 − a is a convolution of dy (Cout channels,
+    /// the output size) padded by kh − 1 − ph, kw − 1 − pw, by the weight W'[ci, co, a', b'] = W[co, ci, kh − 1 − a', kw − 1 − b'].
+    /// </summary>
+    private static Conv2dGeometry TransposedGeometry(in Conv2dGeometry g) =>
+        new(g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.KernelHeight, g.KernelWidth, 1, 1,
+            g.KernelHeight - 1 - g.PadHeight, g.KernelWidth - 1 - g.PadWidth);
+
+    /// <summary>Writes <see cref="TransposedGeometry"/>'s weight: input and output channels swapped, the kernel rotated by 180°.</summary>
+    private static void FlipTransposed(in Conv2dGeometry g, float* weight, float* flipped)
+    {
+        int cin = g.InChannels, cout = g.OutChannels, area = g.KernelHeight * g.KernelWidth;
+        for (int co = 0; co < cout; co++)
+        {
+            for (int ci = 0; ci < cin; ci++)
+            {
+                float* source = weight + ((long)co * cin + ci) * area;
+                float* target = flipped + ((long)ci * cout + co) * area + area - 1;
+                for (int k = 0; k < area; k++) target[-k] = source[k];
             }
         }
     }

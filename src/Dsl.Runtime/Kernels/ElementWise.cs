@@ -26,9 +26,81 @@ internal interface IBinaryOperator
 /// because the result may alias an input: by the time the loop reaches the end, those inputs would be overwritten.
 /// Callers validate lengths; only exact aliasing (same span) is supported.
 /// </summary>
-internal static class ElementWise
+internal static unsafe class ElementWise
 {
+    /// <summary>From this many elements (1 MB of result) on, the threads split the range: a training batch's activations
+    /// are megabytes, and one core alone does not draw all the memory bandwidth there is.</summary>
+    private const int ParallelLength = 1 << 18;
+
+    /// <summary>Split point granularity, a whole number of 512-bit vectors, so every part but the last is vector-exact.</summary>
+    private const int PartAlignment = 64;
+
     public static void Unary<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> result) where TOp : struct, IUnaryOperator
+    {
+        if (result.Length >= ParallelLength && Parallelism.MaxDegree > 1)
+        {
+            fixed (float* xPtr = x, resultPtr = result)
+            {
+                var work = new UnaryWork<TOp> { Op = op, X = xPtr, Result = resultPtr, Length = result.Length };
+                Parallelism.Run(ref work, Parallelism.MaxDegree);
+            }
+            return;
+        }
+        UnarySerial(op, x, result);
+    }
+
+    public static void Binary<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
+        where TOp : struct, IBinaryOperator
+    {
+        if (result.Length >= ParallelLength && Parallelism.MaxDegree > 1)
+        {
+            fixed (float* aPtr = a, bPtr = b, resultPtr = result)
+            {
+                var work = new BinaryWork<TOp> { Op = op, A = aPtr, B = bPtr, Result = resultPtr, Length = result.Length };
+                Parallelism.Run(ref work, Parallelism.MaxDegree);
+            }
+            return;
+        }
+        BinarySerial(op, a, b, result);
+    }
+
+    private static (int Begin, int End) PartRange(int length, int part, int parts)
+    {
+        int blocks = (length + PartAlignment - 1) / PartAlignment;
+        (int begin, int end) = KernelParallel.Range(blocks, part, parts);
+        return (begin * PartAlignment, Math.Min(end * PartAlignment, length));
+    }
+
+    // Each part covers the same range of the inputs and the result, so exact aliasing stays exact within a part.
+    private struct UnaryWork<TOp> : IParallelWork where TOp : struct, IUnaryOperator
+    {
+        public TOp Op;
+        public float* X, Result;
+        public int Length;
+
+        public readonly void Execute(int part, int parts)
+        {
+            (int begin, int end) = PartRange(Length, part, parts);
+            if (end > begin) UnarySerial(Op, new ReadOnlySpan<float>(X + begin, end - begin), new Span<float>(Result + begin, end - begin));
+        }
+    }
+
+    private struct BinaryWork<TOp> : IParallelWork where TOp : struct, IBinaryOperator
+    {
+        public TOp Op;
+        public float* A, B, Result;
+        public int Length;
+
+        public readonly void Execute(int part, int parts)
+        {
+            (int begin, int end) = PartRange(Length, part, parts);
+            if (end > begin)
+                BinarySerial(Op, new ReadOnlySpan<float>(A + begin, end - begin), new ReadOnlySpan<float>(B + begin, end - begin),
+                    new Span<float>(Result + begin, end - begin));
+        }
+    }
+
+    private static void UnarySerial<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> result) where TOp : struct, IUnaryOperator
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rr = ref MemoryMarshal.GetReference(result);
@@ -58,7 +130,7 @@ internal static class ElementWise
             Unsafe.Add(ref rr, i) = op.Invoke(Unsafe.Add(ref rx, i));
     }
 
-    public static void Binary<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
+    private static void BinarySerial<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
         where TOp : struct, IBinaryOperator
     {
         ref float ra = ref MemoryMarshal.GetReference(a);

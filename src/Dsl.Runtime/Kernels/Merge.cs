@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Dsl.Runtime;
 
@@ -14,7 +15,15 @@ public static class Merge
     {
         Validate.SameLength(a.Length, b.Length, nameof(a), nameof(b));
         Validate.SameLength(a.Length, y.Length, nameof(a), nameof(y));
-        TensorPrimitives.Add(a, b, y);
+        ElementWise.Binary(default(AddOperator), a, b, y);
+    }
+
+    /// <summary>a + b, through <see cref="ElementWise"/> so that a batch's activations are split over the threads.</summary>
+    private readonly struct AddOperator : IBinaryOperator
+    {
+        public float Invoke(float a, float b) => a + b;
+        public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a + b;
+        public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a + b;
     }
 
     /// <summary>
@@ -34,7 +43,7 @@ public static class Merge
     public static void Accumulate(ReadOnlySpan<float> source, Span<float> destination)
     {
         Validate.SameLength(destination.Length, source.Length, nameof(destination), nameof(source));
-        TensorPrimitives.Add(destination, source, destination);
+        ElementWise.Binary(default(AddOperator), destination, source, destination);
     }
 
     /// <summary>
